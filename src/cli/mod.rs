@@ -1,0 +1,54 @@
+//! The command line: one file per subcommand. This is the only place that uses `anyhow`,
+//! prints to the terminal or decides exit codes.
+
+mod annotate;
+mod eval;
+mod output;
+mod split;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Who stated which position on US–China cooperation, and how positions shifted over time.
+///
+/// stanceline reads dated news articles, splits them into sentences, finds who states a
+/// position in each sentence (speaker, cue, content), tags the stance toward US–China
+/// cooperation, and writes one JSON object per sentence.
+#[derive(Debug, Parser)]
+#[command(name = "stanceline", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Annotate articles: speaker, cue, content and stance for every sentence (JSONL out).
+    Annotate(annotate::Args),
+    /// Split text into sentences, one per line (or JSON with offsets).
+    Split(split::Args),
+    /// Score annotated output against a gold file (speaker and stance).
+    Eval(eval::Args),
+}
+
+/// Exit code when the run finished but some input records were rejected.
+pub const EXIT_SOME_REJECTED: u8 = 1;
+
+/// Parses the command line and runs the chosen subcommand.
+pub fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Annotate(args) => annotate::run(args),
+        Command::Split(args) => split::run(args),
+        Command::Eval(args) => eval::run(args),
+    }
+}
+
+/// True when the error chain ends in a closed pipe on our output.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

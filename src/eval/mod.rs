@@ -1,0 +1,1 @@
+//! Scoring annotated output against gold labels. (stub: being written)

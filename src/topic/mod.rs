@@ -1,0 +1,4 @@
+//! (stub: being written)
+
+/// A compiled topic file.
+pub struct Topic;
