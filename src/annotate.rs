@@ -1,4 +1,87 @@
-//! The whole per-article chain. (stub: being written)
+//! The whole per-article chain: segment → attribute → stance → record.
+//!
+//! [`Annotator`] is immutable and `Sync`: annotation is a pure map from an article to its
+//! records, so callers can run it over articles in parallel and keep input order.
 
-/// Runs segment → attribute → stance → record on one article.
-pub struct Annotator;
+use crate::attribute;
+use crate::corpus::Article;
+use crate::record::{Evidence, SentenceRecord, Speaker, TextSpan, SCHEMA};
+use crate::segment;
+use crate::stance;
+use crate::topic::Topic;
+
+/// Which stance model runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StanceModel {
+    /// Lexicon rules from the topic file.
+    #[default]
+    Rules,
+}
+
+/// Annotates articles with a compiled topic.
+#[derive(Debug, Clone)]
+pub struct Annotator {
+    topic: Topic,
+    model: StanceModel,
+}
+
+impl Annotator {
+    /// An annotator for `topic` using `model` for stance.
+    pub fn new(topic: Topic, model: StanceModel) -> Self {
+        Annotator { topic, model }
+    }
+
+    /// The topic in use.
+    pub fn topic(&self) -> &Topic {
+        &self.topic
+    }
+
+    /// Annotates one article: one record per sentence, in text order.
+    pub fn annotate(&self, article: &Article) -> Vec<SentenceRecord> {
+        let text = article.text.as_str();
+        let sentences = segment::split(text);
+        let attrs = attribute::attribute(&self.topic, text, &article.date, &sentences);
+        sentences
+            .iter()
+            .zip(attrs)
+            .enumerate()
+            .map(|(i, (s, a))| {
+                let sent = &text[s.start..s.end];
+                // The stance stage sees the sentence and offsets relative to it.
+                let st = match self.model {
+                    StanceModel::Rules => stance::rules(&self.topic, sent, &a),
+                };
+                let mut evidence: Vec<Evidence> = a.evidence.clone();
+                evidence.extend(st.evidence);
+                SentenceRecord {
+                    schema: SCHEMA.to_string(),
+                    doc_id: article.doc_id.clone(),
+                    date: article.date,
+                    sent_index: i,
+                    start: s.start,
+                    end: s.end,
+                    text: sent.to_string(),
+                    speaker: Speaker {
+                        group: a.group,
+                        text: a.source.map(|sp| text[sp.start..sp.end].to_string()),
+                        start: a.source.map(|sp| sp.start),
+                        end: a.source.map(|sp| sp.end),
+                        resolved: a.resolved,
+                        actor: a.actor,
+                    },
+                    cue: a.cue.map(|sp| TextSpan {
+                        text: text[sp.start..sp.end].to_string(),
+                        start: sp.start,
+                        end: sp.end,
+                    }),
+                    content: a.content,
+                    also: a.also,
+                    stance: st.label,
+                    hedged: st.hedged,
+                    confidence: (st.confidence * 1000.0).round() / 1000.0,
+                    evidence,
+                }
+            })
+            .collect()
+    }
+}

@@ -1,1 +1,1305 @@
-//! (stub: being written)
+//! Attribution: for each sentence, who holds the position it states (the source span and
+//! its actor group), the reporting cue, and the content.
+//!
+//! The stage is rule-based and works on a whole article at a time, because two things need
+//! context beyond one sentence: references back to earlier sources ("he", "the ministry"),
+//! and quotes that run over several sentences, whose speaker is named only once.
+//!
+//! Order of decisions for a sentence:
+//! 1. a reporting cue outside quotation marks with a source we can place
+//!    ("X said", "…,” X said", "according to X", "X reportedly …");
+//! 2. otherwise, a sentence inside a multi-sentence quote keeps the quote's speaker;
+//! 3. otherwise, an actor as the sentence's subject states a position through its action
+//!    ("China has implemented its own tariffs");
+//! 4. otherwise, narration: group `none`.
+
+mod quotes;
+
+pub use quotes::Quote;
+
+use crate::corpus::PartialDate;
+use crate::record::{Evidence, Group, Span};
+use crate::segment::Sentence;
+use crate::topic::{is_word, CueKind, Mention, Topic};
+
+/// The attribution of one sentence. All offsets are into the article text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribution {
+    /// Actor group of the source.
+    pub group: Group,
+    /// The source words in this sentence.
+    pub source: Option<Span>,
+    /// The earlier mention a reference was resolved to.
+    pub resolved: Option<String>,
+    /// Canonical actor name, when known.
+    pub actor: Option<String>,
+    /// The reporting cue.
+    pub cue: Option<Span>,
+    /// The reported content.
+    pub content: Option<Span>,
+    /// Other groups stating a position in the same sentence.
+    pub also: Vec<Group>,
+    /// Which rules decided.
+    pub evidence: Vec<Evidence>,
+}
+
+impl Attribution {
+    fn narration() -> Self {
+        Attribution {
+            group: Group::None,
+            source: None,
+            resolved: None,
+            actor: None,
+            cue: None,
+            content: None,
+            also: Vec::new(),
+            evidence: vec![ev("narration", "")],
+        }
+    }
+}
+
+fn ev(rule: &str, text: &str) -> Evidence {
+    Evidence {
+        rule: rule.to_string(),
+        text: text.to_string(),
+    }
+}
+
+/// A mention found in a sentence (sentence-relative offsets).
+#[derive(Debug, Clone, Copy)]
+struct M<'t> {
+    start: usize,
+    end: usize,
+    kinds: &'t [Mention],
+}
+
+/// What a source span resolved to.
+#[derive(Debug, Clone)]
+struct Resolved {
+    group: Group,
+    actor: Option<String>,
+    resolved: Option<String>,
+    person: bool,
+    roles: Vec<usize>,
+    start: usize,
+    end: usize,
+    how: &'static str,
+}
+
+/// An earlier source or named actor that later references can point to.
+#[derive(Debug, Clone)]
+struct Antecedent {
+    group: Group,
+    name: String,
+    person: bool,
+    roles: Vec<usize>,
+}
+
+/// Runs attribution over one article's sentences.
+pub fn attribute(
+    topic: &Topic,
+    text: &str,
+    date: &PartialDate,
+    sentences: &[Sentence],
+) -> Vec<Attribution> {
+    let quotes = quotes::find(text);
+    let mut ctx = Context {
+        topic,
+        date,
+        history: Vec::new(),
+    };
+    let mut out = Vec::with_capacity(sentences.len());
+    // Which quote each cue-attributed sentence spoke for, to carry its speaker over.
+    let mut quote_speaker: Vec<Option<usize>> = vec![None; quotes.len()];
+    let mut kind: Vec<Decision> = Vec::with_capacity(sentences.len());
+    for (si, s) in sentences.iter().enumerate() {
+        let sent = &text[s.start..s.end];
+        let local_quotes: Vec<Quote> = quotes
+            .iter()
+            .filter(|q| q.open < s.end && q.close > s.start)
+            .map(|q| Quote {
+                open: q.open.saturating_sub(s.start),
+                close: q.close.min(s.end).saturating_sub(s.start),
+                closed: q.closed && q.close < s.end,
+            })
+            .collect();
+        let (attr, decision) = ctx.sentence(
+            sent,
+            s.start,
+            &local_quotes,
+            s.start > 0
+                && quotes
+                    .iter()
+                    .any(|q| q.contains(s.start) || q.open == s.start),
+        );
+        if decision == Decision::Cue {
+            if let Some(c) = attr.content {
+                for (qi, q) in quotes.iter().enumerate() {
+                    if q.open < c.end && q.close > c.start && quote_speaker[qi].is_none() {
+                        quote_speaker[qi] = Some(si);
+                    }
+                }
+            }
+        }
+        out.push(attr);
+        kind.push(decision);
+    }
+    // Second pass: sentences inside a quote whose speaker is named in another sentence.
+    for (si, s) in sentences.iter().enumerate() {
+        if kind[si] == Decision::Cue {
+            continue;
+        }
+        let inside = quotes.iter().enumerate().find(|(_, q)| {
+            let starts_in = q.open <= s.start && s.start < q.close;
+            let spans_most = q.open <= s.start + 2 && q.close + 4 >= s.end;
+            starts_in && (spans_most || q.close > s.start)
+        });
+        if let Some((qi, _)) = inside {
+            if let Some(src) = quote_speaker[qi] {
+                if src != si && out[src].group != Group::None {
+                    let from = out[src].clone();
+                    let a = &mut out[si];
+                    a.group = from.group;
+                    a.actor = from.actor.clone();
+                    a.resolved = from
+                        .resolved
+                        .clone()
+                        .or_else(|| from.source.map(|sp| text[sp.start..sp.end].to_string()));
+                    a.source = None;
+                    a.cue = None;
+                    a.content = Some(Span {
+                        start: s.start,
+                        end: s.end,
+                    });
+                    a.evidence = vec![ev("quote.continuation", "")];
+                }
+            }
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Cue,
+    Action,
+    Narration,
+}
+
+struct Context<'t> {
+    topic: &'t Topic,
+    date: &'t PartialDate,
+    history: Vec<Antecedent>,
+}
+
+impl<'t> Context<'t> {
+    fn sentence(
+        &mut self,
+        sent: &str,
+        base: usize,
+        quotes: &[Quote],
+        starts_in_quote: bool,
+    ) -> (Attribution, Decision) {
+        let mentions: Vec<M<'t>> = self
+            .topic
+            .mentions
+            .find(sent)
+            .into_iter()
+            .map(|h| M {
+                start: h.start,
+                end: h.end,
+                kinds: h.payloads,
+            })
+            .collect();
+        let in_quote = |pos: usize| quotes.iter().any(|q| q.contains(pos));
+        let cues: Vec<(usize, usize, CueKind)> = self
+            .topic
+            .cues
+            .find(sent)
+            .into_iter()
+            .filter(|h| !in_quote(h.start))
+            // "think" in "think tank" is part of an actor's name, not a cue.
+            .filter(|h| !mentions.iter().any(|m| m.start < h.end && h.start < m.end))
+            .map(|h| (h.start, h.end, h.payloads[0]))
+            .collect();
+
+        let mut result: Option<(Attribution, Resolved)> = None;
+        for &(cs, ce, kind) in &cues {
+            if let Some(found) = self.by_cue(sent, &mentions, quotes, (cs, ce), kind) {
+                result = Some(found);
+                break;
+            }
+        }
+        let decision;
+        let mut attr = match result {
+            Some((mut a, r)) => {
+                decision = Decision::Cue;
+                self.reported_action(sent, &mentions, &mut a);
+                self.remember(sent, &r, &mentions);
+                a
+            }
+            None => {
+                let subject = if starts_in_quote {
+                    None
+                } else {
+                    self.subject(sent, &mentions, quotes)
+                };
+                match subject {
+                    Some(r) => {
+                        decision = Decision::Action;
+                        let a = Attribution {
+                            group: r.group,
+                            source: Some(Span {
+                                start: r.start,
+                                end: r.end,
+                            }),
+                            resolved: r.resolved.clone(),
+                            actor: r.actor.clone(),
+                            cue: None,
+                            content: None,
+                            also: Vec::new(),
+                            evidence: vec![ev("action", &sent[r.start..r.end]), ev(r.how, "")],
+                        };
+                        self.remember(sent, &r, &mentions);
+                        a
+                    }
+                    None => {
+                        decision = Decision::Narration;
+                        self.remember_mentions(sent, &mentions);
+                        Attribution::narration()
+                    }
+                }
+            }
+        };
+        // Make offsets absolute.
+        let shift = |s: Span| Span {
+            start: s.start + base,
+            end: s.end + base,
+        };
+        attr.source = attr.source.map(shift);
+        attr.cue = attr.cue.map(shift);
+        attr.content = attr.content.map(shift);
+        (attr, decision)
+    }
+
+    /// Tries one cue; returns the attribution when a source can be placed.
+    fn by_cue(
+        &self,
+        sent: &str,
+        mentions: &[M<'t>],
+        quotes: &[Quote],
+        (cs, ce): (usize, usize),
+        kind: CueKind,
+    ) -> Option<(Attribution, Resolved)> {
+        let cue_text = &sent[cs..ce];
+        let end_trim = trim_end_punct(sent);
+        let (resolved, content, rule) = match kind {
+            CueKind::Prefix => {
+                let stop = clause_end(sent, ce);
+                let r = self.classify(sent, mentions, ce, stop)?;
+                let content = if cs < 3 {
+                    (skip_sep(sent, stop), end_trim)
+                } else {
+                    (0, trim_end_sep(sent, cs))
+                };
+                (r, content, "cue.according_to")
+            }
+            CueKind::Impersonal => {
+                let r = self.subject(sent, mentions, quotes)?;
+                (r, (ce, end_trim), "cue.impersonal")
+            }
+            CueKind::Verb => {
+                // "…," the spokesman said / "…," said the spokesman.
+                let closing = quotes
+                    .iter()
+                    .filter(|q| q.closed && q.close < cs)
+                    .max_by_key(|q| q.close);
+                let after_quote = closing.filter(|q| {
+                    let between = &sent[q.close..cs];
+                    between.len() < 80 && !between.contains(['.', ';'])
+                });
+                if let Some(q) = after_quote {
+                    let r = self
+                        .classify(sent, mentions, q.close + close_len(sent, q.close), cs)
+                        .or_else(|| self.classify(sent, mentions, ce, clause_end(sent, ce)))?;
+                    (
+                        r,
+                        (q.open, q.close + close_len(sent, q.close)),
+                        "cue.after_quote",
+                    )
+                } else {
+                    let boundary = quotes
+                        .iter()
+                        .filter(|q| q.closed && q.close < cs)
+                        .map(|q| q.close + close_len(sent, q.close))
+                        .chain(sent[..cs].rfind([';', ':']).map(|i| i + 1))
+                        .max()
+                        .unwrap_or(0);
+                    match self.classify_chunks(sent, mentions, boundary, cs) {
+                        Some(r) => (r, (skip_that(sent, ce), end_trim), "cue.source_before"),
+                        None => {
+                            // "…, said Wang Yi." with the source after the verb.
+                            let stop = clause_end(sent, ce);
+                            if stop.saturating_sub(ce) > 60 {
+                                return None;
+                            }
+                            let r = self.classify(sent, mentions, ce, stop)?;
+                            (r, (boundary, trim_end_sep(sent, cs)), "cue.source_after")
+                        }
+                    }
+                }
+            }
+        };
+        let (c0, c1) = content;
+        let content = (c1 > c0).then_some(Span { start: c0, end: c1 });
+        let mut evidence = vec![ev("cue", cue_text), ev(rule, ""), ev(resolved.how, "")];
+        evidence.retain(|e| !e.rule.is_empty());
+        Some((
+            Attribution {
+                group: resolved.group,
+                source: Some(Span {
+                    start: resolved.start,
+                    end: resolved.end,
+                }),
+                resolved: resolved.resolved.clone(),
+                actor: resolved.actor.clone(),
+                cue: Some(Span { start: cs, end: ce }),
+                content,
+                also: Vec::new(),
+                evidence,
+            },
+            resolved,
+        ))
+    }
+
+    /// "X said that Y agreed to …": the actor of the reported action holds the position,
+    /// unless X's own evaluation carries the sentence (annotation guide, section 4).
+    fn reported_action(&self, sent: &str, mentions: &[M<'t>], a: &mut Attribution) {
+        let (Some(cue), Some(content)) = (a.cue, a.content) else {
+            return;
+        };
+        if !self
+            .topic
+            .evaluative
+            .find(&sent[cue.start..cue.end])
+            .is_empty()
+        {
+            return;
+        }
+        if content.start < cue.end {
+            return;
+        }
+        let head_end = (content.start + 60).min(content.end);
+        let Some(m) = mentions.iter().find(|m| {
+            m.start >= content.start
+                && m.start <= content.start + 4
+                && !matches!(m.kinds[0], Mention::Pronoun { .. } | Mention::Role(_))
+        }) else {
+            return;
+        };
+        let idx = mentions
+            .iter()
+            .position(|n| n.start == m.start)
+            .unwrap_or(0);
+        let Some(r) = self.classify(sent, mentions, m.start, np_end(sent, mentions, idx)) else {
+            return;
+        };
+        if r.group == a.group || r.group == Group::None || r.group == Group::Experts {
+            return;
+        }
+        let after = &sent[r.end..head_end.max(r.end)];
+        let action = self.topic.actions.find(after);
+        if action.first().is_some_and(|h| h.start < 25) {
+            let prev = a.group;
+            a.group = r.group;
+            a.actor = r.actor.clone();
+            a.resolved = None;
+            a.source = Some(Span {
+                start: r.start,
+                end: r.end,
+            });
+            a.also = vec![prev];
+            a.evidence
+                .push(ev("reported_action", &sent[r.start..r.end]));
+        }
+    }
+
+    /// The sentence's subject, when it is an actor: "China has implemented …",
+    /// "On Monday, the White House announced …".
+    fn subject(&self, sent: &str, mentions: &[M<'t>], quotes: &[Quote]) -> Option<Resolved> {
+        let first_word_end = sent
+            .find(|c: char| !is_word(c) && c != '\'')
+            .unwrap_or(sent.len());
+        let lead_end = leading_intro(sent);
+        let m = mentions.first()?;
+        if quotes.iter().any(|q| q.contains(m.start)) {
+            return None;
+        }
+        let before = sent[lead_end.min(m.start)..m.start].trim();
+        let det_ok = before.is_empty()
+            || ["the", "The", "a", "A", "an", "An"].contains(&before)
+            || (m.start < first_word_end + 1 && lead_end == 0);
+        if !det_ok {
+            return None;
+        }
+        let end = np_end(sent, mentions, 0);
+        let r = self.classify(sent, mentions, m.start, end)?;
+        // "China's exports rose": a bare possessive modifier before a non-actor noun.
+        if r.how == "modifier.bare" {
+            return None;
+        }
+        // Experts hold positions through what they say, not through actions.
+        if r.group == Group::Experts {
+            return None;
+        }
+        Some(r)
+    }
+
+    /// Classifies the source region `[a, b)` by its comma-separated chunks: the last chunk
+    /// with an actor, together with the chunk before it when that one names the person the
+    /// appositive describes ("Lena Hartley, a researcher at …, said").
+    fn classify_chunks(
+        &self,
+        sent: &str,
+        mentions: &[M<'t>],
+        a: usize,
+        b: usize,
+    ) -> Option<Resolved> {
+        if b <= a {
+            return None;
+        }
+        let mut bounds = vec![a];
+        for (i, c) in sent[a..b].char_indices() {
+            if c == ',' || c == '\u{2014}' {
+                bounds.push(a + i + c.len_utf8());
+            }
+        }
+        bounds.push(b);
+        let chunks: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+        for (k, &(s, e)) in chunks.iter().enumerate().rev() {
+            let chunk =
+                sent[s..e].trim_matches(|c: char| c.is_whitespace() || c == ',' || c == '\u{2014}');
+            if chunk.is_empty() {
+                continue;
+            }
+            let lower = chunk.to_lowercase();
+            if lower.starts_with("who ")
+                || lower.starts_with("which ")
+                || lower.starts_with("whose ")
+            {
+                continue;
+            }
+            let appositive = k > 0
+                && ["a ", "an ", "the ", "one ", "who "]
+                    .iter()
+                    .any(|p| lower.starts_with(p));
+            // A long chunk far from the cue is a clause of its own, not a subject.
+            if k + 1 == chunks.len() && chunk.split_whitespace().count() > 12 {
+                let tail_start = e.saturating_sub(70);
+                let tail_start = (tail_start..e)
+                    .find(|&i| sent.is_char_boundary(i))
+                    .unwrap_or(e);
+                return self.classify(sent, mentions, tail_start, e);
+            }
+            let (cs, ce) = if appositive {
+                (chunks[k - 1].0, e)
+            } else {
+                (s, e)
+            };
+            if let Some(r) = self.classify(sent, mentions, cs, ce) {
+                return Some(r);
+            }
+            if !appositive {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// Classifies the words in `[a, b)` of the sentence as a source.
+    fn classify(&self, sent: &str, mentions: &[M<'t>], a: usize, b: usize) -> Option<Resolved> {
+        let inside: Vec<&M<'t>> = mentions
+            .iter()
+            .filter(|m| m.start >= a && m.end <= b)
+            .collect();
+        let words = sent.get(a..b)?;
+        let trimmed_start = a + (words.len() - words.trim_start().len());
+        let span_text = words.trim().trim_end_matches([',', ' ']);
+        let (ss, se) = (trimmed_start, trimmed_start + span_text.len());
+        let roles: Vec<usize> = inside
+            .iter()
+            .filter_map(
+                |m| match m.kinds.iter().find(|k| matches!(k, Mention::Role(_))) {
+                    Some(Mention::Role(r)) => Some(*r),
+                    _ => None,
+                },
+            )
+            .collect();
+        let mk = |group: Group,
+                  actor: Option<String>,
+                  resolved: Option<String>,
+                  person: bool,
+                  how: &'static str| {
+            Some(Resolved {
+                group,
+                actor,
+                resolved,
+                person,
+                roles: roles.clone(),
+                start: ss,
+                end: se,
+                how,
+            })
+        };
+        let find = |pred: &dyn Fn(&Mention) -> bool| -> Option<(&M<'t>, &Mention)> {
+            inside
+                .iter()
+                .find_map(|m| m.kinds.iter().find(|k| pred(k)).map(|k| (*m, k)))
+        };
+        // Analysts first: "a former U.S. official" speaks as an analyst.
+        if let Some((_, Mention::Name { canonical, .. })) = find(&|k| {
+            matches!(
+                k,
+                Mention::Name {
+                    group: Group::Experts,
+                    ..
+                }
+            )
+        }) {
+            return mk(
+                Group::Experts,
+                Some(canonical.clone()),
+                None,
+                true,
+                "actor.experts",
+            );
+        }
+        if let Some((_, Mention::Person { group, canonical })) =
+            find(&|k| matches!(k, Mention::Person { .. }))
+        {
+            return mk(*group, Some(canonical.clone()), None, true, "actor.person");
+        }
+        // A modifier followed by a role or an actor name: "the Chinese foreign minister",
+        // "China's Ministry of Commerce", "Mexico's president".
+        for (i, m) in inside.iter().enumerate() {
+            let Some(Mention::Modifier { group }) = m
+                .kinds
+                .iter()
+                .find(|k| matches!(k, Mention::Modifier { .. }))
+            else {
+                continue;
+            };
+            if let Some(next) = inside.get(i + 1) {
+                let gap = &sent[m.end..next.start];
+                if gap.len() <= 30 && !gap.contains([',', ';']) {
+                    match next.kinds.first() {
+                        Some(Mention::Role(r)) => {
+                            let person = self.topic.roles[*r].person;
+                            let actor = self
+                                .topic
+                                .leader(*r, Some(*group), self.date)
+                                .map(|l| l.name.clone());
+                            return mk(*group, actor, None, person, "actor.modifier_role");
+                        }
+                        Some(Mention::Name {
+                            group: g2,
+                            canonical,
+                        }) => {
+                            // "Chinese companies" are companies, not the state.
+                            let g = if *g2 == Group::Other {
+                                Group::Other
+                            } else {
+                                *group
+                            };
+                            return mk(
+                                g,
+                                Some(canonical.clone()),
+                                None,
+                                false,
+                                "actor.modifier_name",
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        if let Some((_, Mention::Name { group, canonical })) =
+            find(&|k| matches!(k, Mention::Name { .. }))
+        {
+            return mk(*group, Some(canonical.clone()), None, false, "actor.name");
+        }
+        if let Some((_, Mention::Role(r))) = find(&|k| matches!(k, Mention::Role(_))) {
+            let role = &self.topic.roles[*r];
+            if let Some(a) = self.history.iter().rev().find(|a| a.roles.contains(r)) {
+                return mk(
+                    a.group,
+                    Some(a.name.clone()),
+                    Some(a.name.clone()),
+                    role.person,
+                    "resolve.role",
+                );
+            }
+            if let Some(l) = self.topic.leader(*r, role.default, self.date) {
+                return mk(
+                    l.group,
+                    Some(l.name.clone()),
+                    None,
+                    role.person,
+                    "resolve.office_holder",
+                );
+            }
+            if let Some(g) = role.default {
+                return mk(g, None, None, role.person, "resolve.role_default");
+            }
+            if let Some(a) = self
+                .history
+                .iter()
+                .rev()
+                .find(|a| a.group != Group::Experts)
+            {
+                return mk(
+                    a.group,
+                    Some(a.name.clone()),
+                    Some(a.name.clone()),
+                    role.person,
+                    "resolve.last_source",
+                );
+            }
+            return mk(
+                Group::Other,
+                None,
+                None,
+                role.person,
+                "resolve.unknown_role",
+            );
+        }
+        if let Some((_, Mention::Pronoun { person })) =
+            find(&|k| matches!(k, Mention::Pronoun { .. }))
+        {
+            let a = self
+                .history
+                .iter()
+                .rev()
+                .find(|a| a.person == *person)
+                .or_else(|| self.history.last())?;
+            return mk(
+                a.group,
+                Some(a.name.clone()),
+                Some(a.name.clone()),
+                a.person,
+                "resolve.pronoun",
+            );
+        }
+        if let Some((_, Mention::Modifier { group })) =
+            find(&|k| matches!(k, Mention::Modifier { .. }))
+        {
+            return mk(*group, None, None, false, "modifier.bare");
+        }
+        // An unknown name: someone named earlier ("Hartley"), else another source.
+        let caps: Vec<&str> = span_text
+            .split(|c: char| !is_word(c) && c != '-')
+            .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+            .collect();
+        let first_is_sentence_start = a == 0;
+        let name_words: Vec<&str> = caps
+            .iter()
+            .copied()
+            .filter(|w| !(first_is_sentence_start && STOP_CAPS.contains(w)))
+            .filter(|w| !STOP_CAPS.contains(w))
+            .collect();
+        if let Some(last) = name_words.last() {
+            if let Some(a) = self
+                .history
+                .iter()
+                .rev()
+                .find(|a| a.name.split_whitespace().any(|w| w == *last))
+            {
+                return mk(
+                    a.group,
+                    Some(a.name.clone()),
+                    Some(a.name.clone()),
+                    a.person,
+                    "resolve.name",
+                );
+            }
+            if span_text.split_whitespace().count() <= 6 {
+                return mk(
+                    Group::Other,
+                    Some(span_text.to_string()),
+                    None,
+                    true,
+                    "actor.unknown_name",
+                );
+            }
+        }
+        None
+    }
+
+    /// Role words inside a name, so "the ministry" can point back to "Ministry of Commerce".
+    fn roles_in(&self, name: &str) -> Vec<usize> {
+        let lower = name.to_lowercase();
+        self.topic
+            .mentions
+            .find(&lower)
+            .iter()
+            .filter_map(|h| match h.payloads.first() {
+                Some(Mention::Role(r)) => Some(*r),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn remember(&mut self, sent: &str, r: &Resolved, mentions: &[M<'t>]) {
+        self.remember_mentions(sent, mentions);
+        if r.group == Group::None {
+            return;
+        }
+        let name = r
+            .actor
+            .clone()
+            .unwrap_or_else(|| sent[r.start..r.end].to_string());
+        let mut roles = r.roles.clone();
+        roles.extend(self.roles_in(&name));
+        self.history.push(Antecedent {
+            group: r.group,
+            name,
+            person: r.person,
+            roles,
+        });
+    }
+
+    /// Named people and bodies become antecedents even when they are not sources: "China
+    /// has designated Wang Xiaohong … he recently engaged …".
+    fn remember_mentions(&mut self, sent: &str, mentions: &[M<'t>]) {
+        for (i, m) in mentions.iter().enumerate() {
+            match m.kinds.first() {
+                Some(Mention::Person { group, canonical }) => {
+                    // A role in apposition or in front: "Wang Xiaohong, the minister", "Foreign Minister Wang Yi".
+                    let mut roles = Vec::new();
+                    for n in [i.checked_sub(1), Some(i + 1), Some(i + 2)]
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let Some(o) = mentions.get(n) {
+                            let near = if o.start > m.end {
+                                o.start - m.end < 40
+                            } else {
+                                m.start - o.end.min(m.start) < 3
+                            };
+                            if let (true, Some(Mention::Role(r))) = (near, o.kinds.first()) {
+                                roles.push(*r);
+                            }
+                        }
+                    }
+                    let _ = sent;
+                    self.history.push(Antecedent {
+                        group: *group,
+                        name: canonical.clone(),
+                        person: true,
+                        roles,
+                    });
+                }
+                Some(Mention::Name { group, canonical }) if *group != Group::Experts => {
+                    let roles = self.roles_in(canonical);
+                    self.history.push(Antecedent {
+                        group: *group,
+                        name: canonical.clone(),
+                        person: false,
+                        roles,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// End of the noun phrase that starts with mention `i`: it runs over modifiers, names and
+/// role words that follow directly ("China's Ministry of Commerce", "Chinese foreign
+/// ministry spokesman Lin Jian").
+fn np_end(sent: &str, mentions: &[M<'_>], i: usize) -> usize {
+    let Some(first) = mentions.get(i) else {
+        return 0;
+    };
+    let mut end = first.end;
+    for n in mentions.iter().skip(i + 1) {
+        let gap = &sent[end..n.start];
+        let words = gap.split_whitespace().count();
+        if gap.len() <= 24
+            && words <= 2
+            && !gap.contains([',', ';', '.', '"', '\u{201C}', '\u{201D}'])
+        {
+            end = n.end;
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// Capitalised words that are not names.
+const STOP_CAPS: &[&str] = &[
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "At",
+    "After",
+    "Before",
+    "But",
+    "And",
+    "As",
+    "For",
+    "With",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "It",
+    "He",
+    "She",
+    "They",
+    "We",
+    "I",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Jan",
+    "Feb",
+    "Aug",
+    "Sept",
+    "Oct",
+    "Nov",
+    "Dec",
+    "Still",
+    "Yet",
+    "Speaking",
+    "Asked",
+    "When",
+    "While",
+    "Later",
+    "Earlier",
+    "Separately",
+    "Meanwhile",
+    "However",
+    "Also",
+    "Both",
+    "Some",
+    "Many",
+    "Most",
+    "Other",
+    "Others",
+    "One",
+    "Two",
+];
+
+/// End of the clause that starts at `from`: the next comma, semicolon, dash or sentence end.
+fn clause_end(sent: &str, from: usize) -> usize {
+    sent[from..]
+        .find([',', ';', ':', '\u{2014}', '(', '\u{201C}', '"'])
+        .map(|i| from + i)
+        .unwrap_or_else(|| trim_end_punct(sent))
+}
+
+/// The sentence end without its final punctuation and closing marks.
+fn trim_end_punct(sent: &str) -> usize {
+    sent.trim_end_matches(|c: char| ".!?\"\u{201D}\u{2019}')]".contains(c) || c.is_whitespace())
+        .len()
+}
+
+/// `i` moved back over a separator (", ") before it.
+fn trim_end_sep(sent: &str, i: usize) -> usize {
+    sent[..i]
+        .trim_end_matches(|c: char| c == ',' || c.is_whitespace())
+        .len()
+}
+
+/// `i` moved forward over a separator (", ") after it.
+fn skip_sep(sent: &str, i: usize) -> usize {
+    let rest = &sent[i..];
+    i + (rest.len()
+        - rest
+            .trim_start_matches(|c: char| c == ',' || c == ':' || c.is_whitespace())
+            .len())
+}
+
+/// Start of the content after a cue: skips separators and a complementiser "that".
+fn skip_that(sent: &str, i: usize) -> usize {
+    let j = skip_sep(sent, i);
+    let rest = &sent[j..];
+    for w in ["that ", "on ", "of "] {
+        if rest.starts_with(w) {
+            return j + w.len();
+        }
+    }
+    j
+}
+
+/// Length of the closing mark at `i` (plus a following comma).
+fn close_len(sent: &str, i: usize) -> usize {
+    sent[i..].chars().next().map_or(0, char::len_utf8)
+}
+
+/// End of a short introductory phrase ("On Monday,", "In March,"), or 0.
+fn leading_intro(sent: &str) -> usize {
+    match sent.find(',') {
+        Some(i) if i < 40 && sent[..i].split_whitespace().count() <= 5 => i + 1,
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn topic() -> Topic {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::topic::DEFAULT_TOPIC_PATH);
+        Topic::load(&path).unwrap()
+    }
+
+    /// Builds an article from sentences (joined by one space) and attributes it, so these
+    /// tests do not depend on the segmenter.
+    fn run(topic: &Topic, date: &str, sents: &[&str]) -> (String, Vec<Attribution>) {
+        let mut text = String::new();
+        let mut spans = Vec::new();
+        for s in sents {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            let start = text.len();
+            text.push_str(s);
+            spans.push(Sentence {
+                start,
+                end: text.len(),
+            });
+        }
+        let date: PartialDate = date.parse().unwrap();
+        let attrs = attribute(topic, &text, &date, &spans);
+        (text, attrs)
+    }
+
+    fn words(text: &str, span: Option<Span>) -> Option<&str> {
+        span.map(|s| &text[s.start..s.end])
+    }
+
+    /// One row: context sentences, then the sentence under test (the last one), the
+    /// expected group, a word the source span must contain, and the cue.
+    struct Case {
+        pattern: &'static str,
+        sents: &'static [&'static str],
+        group: Group,
+        source_has: Option<&'static str>,
+        cue: Option<&'static str>,
+    }
+
+    const CASES: &[Case] = &[
+        Case {
+            pattern: "X said",
+            sents: &["Commerce Secretary Gina Raimondo said the export rules would stay in place."],
+            group: Group::UsAdmin,
+            source_has: Some("Raimondo"),
+            cue: Some("said"),
+        },
+        Case {
+            pattern: "X told",
+            sents: &["Wang Yi told reporters in Beijing that pressure would not work."],
+            group: Group::Beijing,
+            source_has: Some("Wang Yi"),
+            cue: Some("told"),
+        },
+        Case {
+            pattern: "X accused",
+            sents: &["President Trump accused Beijing of letting the powder flow unchecked."],
+            group: Group::UsAdmin,
+            source_has: Some("Trump"),
+            cue: Some("accused"),
+        },
+        Case {
+            pattern: "possessive institution + expressed",
+            sents: &["China's Ministry of Commerce expressed firm opposition to the new levies."],
+            group: Group::Beijing,
+            source_has: Some("Ministry of Commerce"),
+            cue: Some("expressed"),
+        },
+        Case {
+            pattern: "the ministry refers back + indicated",
+            sents: &[
+                "China's Ministry of Commerce issued a short notice on Friday.",
+                "The ministry indicated that it was studying the American request.",
+            ],
+            group: Group::Beijing,
+            source_has: Some("ministry"),
+            cue: Some("indicated"),
+        },
+        Case {
+            pattern: "experts suggested",
+            sents: &["Several analysts suggested the truce was fragile."],
+            group: Group::Experts,
+            source_has: Some("analysts"),
+            cue: Some("suggested"),
+        },
+        Case {
+            pattern: "other government warned",
+            sents: &["Mexico's president warned that the duties would hurt both economies."],
+            group: Group::Other,
+            source_has: Some("Mexico"),
+            cue: Some("warned"),
+        },
+        Case {
+            pattern: "X vowed",
+            sents: &["Beijing vowed to answer every new tariff in kind."],
+            group: Group::Beijing,
+            source_has: Some("Beijing"),
+            cue: Some("vowed"),
+        },
+        Case {
+            pattern: "according to X (end)",
+            sents: &["Seizures at the border fell sharply last year, according to the Drug Enforcement Administration."],
+            group: Group::UsAdmin,
+            source_has: Some("Drug Enforcement Administration"),
+            cue: Some("according to"),
+        },
+        Case {
+            pattern: "according to X (start)",
+            sents: &["According to Chinese officials, the new rules took effect in May."],
+            group: Group::Beijing,
+            source_has: Some("Chinese officials"),
+            cue: Some("According to"),
+        },
+        Case {
+            pattern: "attribution after the quote, role refers back",
+            sents: &[
+                "Foreign ministry spokesman Lin Jian spoke at a briefing on Tuesday.",
+                "\"We will never accept blackmail,\" the spokesman said.",
+            ],
+            group: Group::Beijing,
+            source_has: Some("spokesman"),
+            cue: Some("said"),
+        },
+        Case {
+            pattern: "said X after the quote",
+            sents: &["\u{201C}The door remains open,\u{201D} said Antony Blinken."],
+            group: Group::UsAdmin,
+            source_has: Some("Blinken"),
+            cue: Some("said"),
+        },
+        Case {
+            pattern: "title with nationality modifier",
+            sents: &["In March, the Chinese foreign minister criticized the duties as misguided."],
+            group: Group::Beijing,
+            source_has: Some("Chinese foreign minister"),
+            cue: Some("criticized"),
+        },
+        Case {
+            pattern: "the administration",
+            sents: &["The administration argued that the levies were needed to stop the drug."],
+            group: Group::UsAdmin,
+            source_has: Some("administration"),
+            cue: Some("argued"),
+        },
+        Case {
+            pattern: "the White House",
+            sents: &["The White House welcomed the decision on Friday."],
+            group: Group::UsAdmin,
+            source_has: Some("White House"),
+            cue: Some("welcomed"),
+        },
+        Case {
+            pattern: "a senior security official refers back",
+            sents: &[
+                "Beijing named a new envoy for the drug talks.",
+                "A senior security official said the talks could begin within weeks.",
+            ],
+            group: Group::Beijing,
+            source_has: Some("official"),
+            cue: Some("said"),
+        },
+        Case {
+            pattern: "modifier + role: Beijing's top security official",
+            sents: &["Beijing's top security official stressed that the controls were working."],
+            group: Group::Beijing,
+            source_has: Some("top security official"),
+            cue: Some("stressed"),
+        },
+        Case {
+            pattern: "action as position",
+            sents: &["China has implemented its own steep tariffs on American soybeans."],
+            group: Group::Beijing,
+            source_has: Some("China"),
+            cue: None,
+        },
+        Case {
+            pattern: "action as position after an intro",
+            sents: &["On Tuesday, Washington imposed a further 10 percent tariff on Chinese goods."],
+            group: Group::UsAdmin,
+            source_has: Some("Washington"),
+            cue: None,
+        },
+        Case {
+            pattern: "he refers back to the last named person",
+            sents: &[
+                "China picked Wang Xiaohong, its minister of public security, to lead the talks.",
+                "He held a video call with the drug control office last week, he said.",
+            ],
+            group: Group::Beijing,
+            source_has: Some("he"),
+            cue: Some("said"),
+        },
+        Case {
+            pattern: "the minister refers back",
+            sents: &[
+                "Wang Xiaohong, the public security minister, met the delegation in Beijing.",
+                "The minister said both sides had made progress.",
+            ],
+            group: Group::Beijing,
+            source_has: Some("minister"),
+            cue: Some("said"),
+        },
+        Case {
+            pattern: "the president resolves by date",
+            sents: &["The president said the tariffs would stay until the flow stops."],
+            group: Group::UsAdmin,
+            source_has: Some("president"),
+            cue: Some("said"),
+        },
+        Case {
+            pattern: "narration",
+            sents: &["Overdose deaths rose for a third straight year."],
+            group: Group::None,
+            source_has: None,
+            cue: None,
+        },
+        Case {
+            pattern: "X said that Y agreed: Y holds the position",
+            sents: &["Trump said Xi had agreed to treat fentanyl as a controlled substance."],
+            group: Group::Beijing,
+            source_has: Some("Xi"),
+            cue: Some("said"),
+        },
+        Case {
+            pattern: "unknown name with an analyst appositive",
+            sents: &["Lena Hartley, a researcher at a Washington think tank, said the pledge was vague."],
+            group: Group::Experts,
+            source_has: Some("researcher"),
+            cue: Some("said"),
+        },
+        Case {
+            pattern: "Congress is other",
+            sents: &["Sen. Ada Moreno said lawmakers would press for sanctions."],
+            group: Group::Other,
+            source_has: Some("Sen."),
+            cue: Some("said"),
+        },
+    ];
+
+    #[test]
+    fn attribution_patterns() {
+        let topic = topic();
+        for case in CASES {
+            let (text, attrs) = run(&topic, "2025-04-15", case.sents);
+            let a = attrs.last().unwrap();
+            assert_eq!(a.group, case.group, "{}: {:?}", case.pattern, a);
+            if let Some(w) = case.source_has {
+                let src = words(&text, a.source).unwrap_or("");
+                assert!(
+                    src.contains(w),
+                    "{}: source {src:?} lacks {w:?}",
+                    case.pattern
+                );
+            }
+            assert_eq!(words(&text, a.cue), case.cue, "{}: cue", case.pattern);
+        }
+    }
+
+    #[test]
+    fn the_president_names_the_office_holder_of_the_date() {
+        let topic = topic();
+        for (date, who) in [("2019-08-23", "Donald Trump"), ("2023-11-16", "Joe Biden")] {
+            let (_, attrs) = run(
+                &topic,
+                date,
+                &["The president said the drug must be stopped."],
+            );
+            assert_eq!(attrs[0].actor.as_deref(), Some(who), "date {date}");
+        }
+    }
+
+    #[test]
+    fn multi_sentence_quote_keeps_its_speaker() {
+        let topic = topic();
+        let (_, attrs) = run(
+            &topic,
+            "2025-03-07",
+            &[
+                "\"We have done more than any country to control these drugs.",
+                "Our efforts deserve respect.",
+                "The rest is up to Washington,\" Wang Yi said.",
+            ],
+        );
+        for (i, a) in attrs.iter().enumerate() {
+            assert_eq!(a.group, Group::Beijing, "sentence {i}: {a:?}");
+        }
+        assert!(attrs[0]
+            .evidence
+            .iter()
+            .any(|e| e.rule == "quote.continuation"));
+    }
+
+    #[test]
+    fn quote_opened_before_a_cue_keeps_its_speaker() {
+        let topic = topic();
+        let (_, attrs) = run(
+            &topic,
+            "2025-03-07",
+            &[
+                "Wang Yi said: \u{201C}Pressure will not work.",
+                "Cooperation needs respect.\u{201D}",
+            ],
+        );
+        assert_eq!(attrs[1].group, Group::Beijing, "{:?}", attrs[1]);
+    }
+
+    #[test]
+    fn cue_words_inside_quotes_are_not_attributions() {
+        let topic = topic();
+        let (_, attrs) = run(
+            &topic,
+            "2025-03-07",
+            &["\"Nobody said this would be easy,\" the ambassador told the forum."],
+        );
+        assert_eq!(attrs[0].cue.map(|c| c.end - c.start), Some("told".len()));
+    }
+
+    #[test]
+    fn spans_lie_within_their_sentence() {
+        let topic = topic();
+        for case in CASES {
+            let (text, attrs) = run(&topic, "2024-01-30", case.sents);
+            for a in &attrs {
+                for sp in [a.source, a.cue, a.content].into_iter().flatten() {
+                    assert!(sp.start <= sp.end && sp.end <= text.len());
+                    assert!(text.is_char_boundary(sp.start) && text.is_char_boundary(sp.end));
+                }
+            }
+        }
+    }
+}

@@ -13,6 +13,9 @@ pub fn open(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
             let f = File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
             Ok(Box::new(BufWriter::with_capacity(1 << 16, f)))
         }
-        _ => Ok(Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock()))),
+        _ => Ok(Box::new(BufWriter::with_capacity(
+            1 << 16,
+            io::stdout().lock(),
+        ))),
     }
 }

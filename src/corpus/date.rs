@@ -56,7 +56,9 @@ impl FromStr for PartialDate {
         }
         if let (Some(m), Some(d)) = (month, day) {
             if chrono::NaiveDate::from_ymd_opt(year, m, d).is_none() {
-                return Err(format!("impossible date {s:?}: day {d} does not exist in that month"));
+                return Err(format!(
+                    "impossible date {s:?}: day {d} does not exist in that month"
+                ));
             }
         }
         Ok(PartialDate { year, month, day })

@@ -22,14 +22,20 @@ pub fn split(text: &str) -> Vec<Sentence> {
             if c == '.' || c == '\n' {
                 let end = i + c.len_utf8();
                 let t = text[s..end].trim_end();
-                out.push(Sentence { start: s, end: s + t.len() });
+                out.push(Sentence {
+                    start: s,
+                    end: s + t.len(),
+                });
                 start = None;
             }
         }
     }
     if let Some(s) = start {
         let t = text[s..].trim_end();
-        out.push(Sentence { start: s, end: s + t.len() });
+        out.push(Sentence {
+            start: s,
+            end: s + t.len(),
+        });
     }
     out
 }
