@@ -4,6 +4,9 @@
 //! `Err(Error::Record)` naming the file and line, after which reading goes on.
 
 mod date;
+mod folder;
+mod jsonl;
+mod open;
 mod read;
 
 pub use date::PartialDate;
