@@ -20,7 +20,7 @@ pub use quotes::Quote;
 use crate::corpus::PartialDate;
 use crate::record::{Evidence, Group, Span};
 use crate::segment::Sentence;
-use crate::topic::{is_word, CueKind, Mention, Topic};
+use crate::topic::{is_word, CueKind, Mention, Term, Topic};
 
 /// The attribution of one sentence. All offsets are into the article text.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +93,10 @@ struct Antecedent {
     name: String,
     person: bool,
     roles: Vec<usize>,
+    /// Whether it was the source of a sentence, not only mentioned.
+    source: bool,
+    /// Index of the sentence it appeared in.
+    sentence: usize,
 }
 
 /// Runs attribution over one article's sentences.
@@ -107,12 +111,14 @@ pub fn attribute(
         topic,
         date,
         history: Vec::new(),
+        index: 0,
     };
     let mut out = Vec::with_capacity(sentences.len());
     // Which quote each cue-attributed sentence spoke for, to carry its speaker over.
     let mut quote_speaker: Vec<Option<usize>> = vec![None; quotes.len()];
     let mut kind: Vec<Decision> = Vec::with_capacity(sentences.len());
     for (si, s) in sentences.iter().enumerate() {
+        ctx.index = si;
         let sent = &text[s.start..s.end];
         let local_quotes: Vec<Quote> = quotes
             .iter()
@@ -144,35 +150,43 @@ pub fn attribute(
         out.push(attr);
         kind.push(decision);
     }
-    // Second pass: sentences inside a quote whose speaker is named in another sentence.
+    // Second pass: sentences inside a quote whose speaker is named in another sentence,
+    // and quote-only sentences that continue the last quoted speaker (news style puts the
+    // attribution once, then goes on quoting).
+    let mut last_quoted: Option<usize> = None;
     for (si, s) in sentences.iter().enumerate() {
         if kind[si] == Decision::Cue {
+            if out[si].content.is_some_and(|c| quotes.iter().any(|q| q.open < c.end && q.close > c.start)) {
+                last_quoted = Some(si);
+            }
             continue;
         }
-        let inside = quotes.iter().enumerate().find(|(_, q)| {
-            let starts_in = q.open <= s.start && s.start < q.close;
-            let spans_most = q.open <= s.start + 2 && q.close + 4 >= s.end;
-            starts_in && (spans_most || q.close > s.start)
-        });
-        if let Some((qi, _)) = inside {
-            if let Some(src) = quote_speaker[qi] {
-                if src != si && out[src].group != Group::None {
-                    let from = out[src].clone();
-                    let a = &mut out[si];
-                    a.group = from.group;
-                    a.actor = from.actor.clone();
-                    a.resolved = from
-                        .resolved
-                        .clone()
-                        .or_else(|| from.source.map(|sp| text[sp.start..sp.end].to_string()));
-                    a.source = None;
-                    a.cue = None;
-                    a.content = Some(Span {
-                        start: s.start,
-                        end: s.end,
-                    });
-                    a.evidence = vec![ev("quote.continuation", "")];
-                }
+        let inside = quotes
+            .iter()
+            .enumerate()
+            .find(|(_, q)| q.open <= s.start && s.start < q.close);
+        let Some((qi, _)) = inside else {
+            continue;
+        };
+        let src = quote_speaker[qi].or(last_quoted.filter(|&l| si - l <= 3));
+        if let Some(src) = src {
+            if src != si && out[src].group != Group::None {
+                let from = out[src].clone();
+                let a = &mut out[si];
+                a.group = from.group;
+                a.actor = from.actor.clone();
+                a.resolved = from
+                    .resolved
+                    .clone()
+                    .or_else(|| from.source.map(|sp| text[sp.start..sp.end].to_string()));
+                a.source = None;
+                a.cue = None;
+                a.content = Some(Span {
+                    start: s.start,
+                    end: s.end,
+                });
+                a.also = Vec::new();
+                a.evidence = vec![ev("quote.continuation", "")];
             }
         }
     }
@@ -190,6 +204,8 @@ struct Context<'t> {
     topic: &'t Topic,
     date: &'t PartialDate,
     history: Vec<Antecedent>,
+    /// Index of the sentence being attributed.
+    index: usize,
 }
 
 impl<'t> Context<'t> {
@@ -239,7 +255,7 @@ impl<'t> Context<'t> {
                 a
             }
             None => {
-                let subject = if starts_in_quote {
+                let subject = if starts_in_quote || !self.has_posture(sent) {
                     None
                 } else {
                     self.subject(sent, &mentions, quotes)
@@ -309,7 +325,10 @@ impl<'t> Context<'t> {
                 (r, (ce, end_trim), "cue.impersonal")
             }
             CueKind::Verb => {
-                // "…," the spokesman said / "…," said the spokesman.
+                // "The talks are expected …", "it was reported …": passive, no source here.
+                if preceded_by_be(sent, cs) {
+                    return None;
+                }
                 let closing = quotes
                     .iter()
                     .filter(|q| q.closed && q.close < cs)
@@ -318,38 +337,42 @@ impl<'t> Context<'t> {
                     let between = &sent[q.close..cs];
                     between.len() < 80 && !between.contains(['.', ';'])
                 });
-                if let Some(q) = after_quote {
-                    let r = self
-                        .classify(sent, mentions, q.close + close_len(sent, q.close), cs)
-                        .or_else(|| self.classify(sent, mentions, ce, clause_end(sent, ce)))?;
-                    (
-                        r,
-                        (q.open, q.close + close_len(sent, q.close)),
-                        "cue.after_quote",
-                    )
+                let boundary = quotes
+                    .iter()
+                    .filter(|q| q.closed && q.close < cs)
+                    .map(|q| q.close + close_len(sent, q.close))
+                    .chain(sent[..cs].rfind([';', ':']).map(|i| i + 1))
+                    .max()
+                    .unwrap_or(0);
+                // "…, said Alicia Tran, an economist": a comma (or a closing quote) right
+                // before the verb puts the source after it.
+                let inverted = sent[..cs]
+                    .trim_end()
+                    .ends_with([',', '\u{201D}', '"', '?', '!']);
+                let after = if inverted {
+                    self.source_after(sent, mentions, ce)
                 } else {
-                    let boundary = quotes
-                        .iter()
-                        .filter(|q| q.closed && q.close < cs)
-                        .map(|q| q.close + close_len(sent, q.close))
-                        .chain(sent[..cs].rfind([';', ':']).map(|i| i + 1))
-                        .max()
-                        .unwrap_or(0);
-                    match self.classify_chunks(sent, mentions, boundary, cs) {
-                        Some(r) => (r, (skip_that(sent, ce), end_trim), "cue.source_before"),
-                        None => {
-                            // "…, said Wang Yi." with the source after the verb.
-                            let stop = clause_end(sent, ce);
-                            if stop.saturating_sub(ce) > 60 {
-                                return None;
-                            }
-                            let r = self.classify(sent, mentions, ce, stop)?;
-                            (r, (boundary, trim_end_sep(sent, cs)), "cue.source_after")
-                        }
-                    }
+                    None
+                };
+                if let Some(q) = after_quote {
+                    let qe = q.close + close_len(sent, q.close);
+                    let r = match after {
+                        Some(r) => r,
+                        None => self.classify_chunks(sent, mentions, qe, cs)?,
+                    };
+                    (r, (q.open, qe), "cue.after_quote")
+                } else if let Some(r) = after {
+                    (r, (boundary, trim_end_sep(sent, cs)), "cue.source_after")
+                } else {
+                    let r = self.classify_chunks(sent, mentions, boundary, cs)?;
+                    (r, (skip_that(sent, ce), end_trim), "cue.source_before")
                 }
             }
         };
+        // A bare nationality word is not a speaker ("China's purchases … said").
+        if resolved.how == "modifier.bare" {
+            return None;
+        }
         let (c0, c1) = content;
         let content = (c1 > c0).then_some(Span { start: c0, end: c1 });
         let mut evidence = vec![ev("cue", cue_text), ev(rule, ""), ev(resolved.how, "")];
@@ -372,12 +395,45 @@ impl<'t> Context<'t> {
         ))
     }
 
+    /// The source named right after an inverted cue, with its appositive: "said Alicia
+    /// Tran, chief Asia economist at a bank" or "said the ministry".
+    fn source_after(&self, sent: &str, mentions: &[M<'t>], ce: usize) -> Option<Resolved> {
+        let rest = &sent[ce..];
+        let lead = rest.len() - rest.trim_start().len();
+        let start = ce + lead;
+        let first = sent[start..].chars().next()?;
+        let starts_with_mention = mentions.iter().any(|m| m.start == start || (m.start > start && m.start - start <= 4));
+        if !(first.is_uppercase() || starts_with_mention) {
+            return None;
+        }
+        let stop = sent[start..]
+            .find([';', '"', '\u{201C}', '\u{201D}', '('])
+            .map_or_else(|| trim_end_punct(sent), |i| start + i)
+            .max(start);
+        // The name, then at most one appositive chunk.
+        let mut end = stop;
+        let mut commas = sent[start..stop].match_indices(',').map(|(i, _)| start + i);
+        if let Some(c1) = commas.next() {
+            end = commas.next().unwrap_or(stop);
+            if sent[start..c1].split_whitespace().count() > 6 {
+                return None;
+            }
+        } else if sent[start..stop].split_whitespace().count() > 8 {
+            return None;
+        }
+        self.classify(sent, mentions, start, end)
+    }
+
     /// "X said that Y agreed to …": the actor of the reported action holds the position,
     /// unless X's own evaluation carries the sentence (annotation guide, section 4).
     fn reported_action(&self, sent: &str, mentions: &[M<'t>], a: &mut Attribution) {
         let (Some(cue), Some(content)) = (a.cue, a.content) else {
             return;
         };
+        // An analyst's account of what a party did stays the analyst's view.
+        if a.group == Group::Experts {
+            return;
+        }
         if !self
             .topic
             .evaluative
@@ -427,32 +483,49 @@ impl<'t> Context<'t> {
     /// The sentence's subject, when it is an actor: "China has implemented …",
     /// "On Monday, the White House announced …".
     fn subject(&self, sent: &str, mentions: &[M<'t>], quotes: &[Quote]) -> Option<Resolved> {
-        let first_word_end = sent
-            .find(|c: char| !is_word(c) && c != '\'')
-            .unwrap_or(sent.len());
-        let lead_end = leading_intro(sent);
-        let m = mentions.first()?;
+        let dateline = dateline_end(sent);
+        let intro = leading_intro(&sent[dateline..]) + dateline;
+        let found = [dateline, intro].into_iter().find_map(|lead| {
+            let (i, m) = mentions.iter().enumerate().find(|(_, m)| m.start >= lead)?;
+            // Only determiners and capitalised titles ("Mr.", "Vice Premier") may come
+            // before the subject.
+            let before = sent[lead..m.start].trim();
+            let ok = before.split_whitespace().count() <= 4
+                && before.split_whitespace().all(|w| {
+                    ["the", "a", "an"].contains(&w)
+                        || w.chars().next().is_some_and(char::is_uppercase)
+                });
+            ok.then_some((i, m))
+        });
+        let (i, m) = found?;
         if quotes.iter().any(|q| q.contains(m.start)) {
             return None;
         }
-        let before = sent[lead_end.min(m.start)..m.start].trim();
-        let det_ok = before.is_empty()
-            || ["the", "The", "a", "A", "an", "An"].contains(&before)
-            || (m.start < first_word_end + 1 && lead_end == 0);
-        if !det_ok {
-            return None;
-        }
-        let end = np_end(sent, mentions, 0);
+        let end = np_end(sent, mentions, i);
         let r = self.classify(sent, mentions, m.start, end)?;
-        // "China's exports rose": a bare possessive modifier before a non-actor noun.
-        if r.how == "modifier.bare" {
-            return None;
+        match r.how {
+            // "China's exports rose": a bare possessive modifier before a non-actor noun.
+            "modifier.bare" | "actor.unknown_name" | "resolve.unknown_role" => return None,
+            // "It was not clear …", "Negotiators will meet …": too vague to hold a position.
+            "resolve.pronoun" if !r.person => return None,
+            "resolve.last_source" => return None,
+            _ => {}
         }
         // Experts hold positions through what they say, not through actions.
         if r.group == Group::Experts {
             return None;
         }
         Some(r)
+    }
+
+    /// True when the sentence uses a stance term: an actor's action states a position
+    /// only when it bears on cooperation ("China is a large producer" does not).
+    fn has_posture(&self, sent: &str) -> bool {
+        self.topic.terms.find(sent).iter().any(|h| {
+            h.payloads
+                .iter()
+                .any(|t| matches!(t, Term::Support | Term::Oppose | Term::Conditional))
+        })
     }
 
     /// Classifies the source region `[a, b)` by its comma-separated chunks: the last chunk
@@ -483,10 +556,35 @@ impl<'t> Context<'t> {
                 continue;
             }
             let lower = chunk.to_lowercase();
-            if lower.starts_with("who ")
-                || lower.starts_with("which ")
-                || lower.starts_with("whose ")
-            {
+            if lower.starts_with("who ") || lower.starts_with("whose ") {
+                // "Ellen Marsh, who studies drug policy at a research institute, noted":
+                // the relative clause tells what the person is, not who speaks.
+                let expert = mentions.iter().any(|m| {
+                    m.start >= s
+                        && m.end <= e
+                        && matches!(m.kinds.first(), Some(Mention::Name { group: Group::Experts, .. }))
+                });
+                if expert && k > 0 {
+                    let (ns, ne) = chunks[k - 1];
+                    let mut r = self.classify(sent, mentions, ns, ne).unwrap_or(Resolved {
+                        group: Group::Experts,
+                        actor: None,
+                        resolved: None,
+                        person: true,
+                        roles: Vec::new(),
+                        start: ns,
+                        end: ne,
+                        how: "actor.experts",
+                    });
+                    if matches!(r.how, "actor.unknown_name" | "resolve.name") || r.group == Group::Other {
+                        r.group = Group::Experts;
+                        r.how = "actor.experts";
+                    }
+                    return Some(r);
+                }
+                continue;
+            }
+            if lower.starts_with("which ") {
                 continue;
             }
             let appositive = k > 0
@@ -577,6 +675,18 @@ impl<'t> Context<'t> {
         if let Some((_, Mention::Person { group, canonical })) =
             find(&|k| matches!(k, Mention::Person { .. }))
         {
+            // A listed office holder outside every term of office (a president-elect, a
+            // former president) speaks for nobody's government.
+            let held = self.topic.leaders.iter().filter(|l| &l.name == canonical);
+            let mut any = false;
+            let mut now = false;
+            for l in held {
+                any = true;
+                now |= l.holds_on(self.date);
+            }
+            if any && !now {
+                return mk(Group::Other, Some(canonical.clone()), None, true, "actor.out_of_office");
+            }
             return mk(*group, Some(canonical.clone()), None, true, "actor.person");
         }
         // A modifier followed by a role or an actor name: "the Chinese foreign minister",
@@ -677,11 +787,13 @@ impl<'t> Context<'t> {
         if let Some((_, Mention::Pronoun { person })) =
             find(&|k| matches!(k, Mention::Pronoun { .. }))
         {
-            let a = self
-                .history
-                .iter()
-                .rev()
-                .find(|a| a.person == *person)
+            // "He" is most often the speaker of the last sentence or two; otherwise the
+            // last person named.
+            let recent_source = self.history.iter().rev().find(|a| {
+                a.person == *person && a.source && a.sentence + 2 >= self.index
+            });
+            let a = recent_source
+                .or_else(|| self.history.iter().rev().find(|a| a.person == *person))
                 .or_else(|| self.history.last())?;
             return mk(
                 a.group,
@@ -766,6 +878,8 @@ impl<'t> Context<'t> {
             name,
             person: r.person,
             roles,
+            source: true,
+            sentence: self.index,
         });
     }
 
@@ -798,6 +912,8 @@ impl<'t> Context<'t> {
                         name: canonical.clone(),
                         person: true,
                         roles,
+                        source: false,
+                        sentence: self.index,
                     });
                 }
                 Some(Mention::Name { group, canonical }) if *group != Group::Experts => {
@@ -807,6 +923,8 @@ impl<'t> Context<'t> {
                         name: canonical.clone(),
                         person: false,
                         roles,
+                        source: false,
+                        sentence: self.index,
                     });
                 }
                 _ => {}
@@ -956,6 +1074,26 @@ fn skip_that(sent: &str, i: usize) -> usize {
 /// Length of the closing mark at `i` (plus a following comma).
 fn close_len(sent: &str, i: usize) -> usize {
     sent[i..].chars().next().map_or(0, char::len_utf8)
+}
+
+/// True when a form of "to be" comes right before `i` ("is expected", "was reported").
+fn preceded_by_be(sent: &str, i: usize) -> bool {
+    let prev = sent[..i].split_whitespace().next_back().unwrap_or("");
+    ["is", "are", "was", "were", "be", "been", "being"].contains(&prev)
+}
+
+/// End of a dateline ("WASHINGTON — ", "MEXICO CITY, Mexico — "), or 0.
+fn dateline_end(sent: &str) -> usize {
+    let Some(dash) = sent.find(['\u{2014}', '\u{2013}']) else {
+        return 0;
+    };
+    let head = &sent[..dash];
+    let caps = head.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).collect::<Vec<_>>();
+    if dash > 40 || caps.is_empty() || !caps[0].chars().all(char::is_uppercase) || caps[0].len() < 2 {
+        return 0;
+    }
+    let after = dash + sent[dash..].chars().next().map_or(0, char::len_utf8);
+    after + (sent[after..].len() - sent[after..].trim_start().len())
 }
 
 /// End of a short introductory phrase ("On Monday,", "In March,"), or 0.

@@ -205,6 +205,14 @@ pub struct Leader {
     to: chrono::NaiveDate,
 }
 
+impl Leader {
+    /// Whether the holder was in office on `date` (its first day, for partial dates).
+    pub fn holds_on(&self, date: &PartialDate) -> bool {
+        let day = date.first_day();
+        self.from <= day && day < self.to
+    }
+}
+
 /// A compiled topic: everything the attribution and stance stages look up.
 #[derive(Debug, Clone)]
 pub struct Topic {
@@ -400,9 +408,8 @@ impl Topic {
 
     /// The holder of `role` in `group` on `date`, if the topic file lists one.
     pub fn leader(&self, role: usize, group: Option<Group>, date: &PartialDate) -> Option<&Leader> {
-        let day = date.first_day();
         self.leaders.iter().find(|l| {
-            l.role == role && group.is_none_or(|g| g == l.group) && l.from <= day && day < l.to
+            l.role == role && group.is_none_or(|g| g == l.group) && l.holds_on(date)
         })
     }
 }
