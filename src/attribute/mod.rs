@@ -584,7 +584,7 @@ impl<'t> Context<'t> {
                 }
                 continue;
             }
-            if lower.starts_with("which ") {
+            if lower.starts_with("which ") || lower.starts_with("whom ") {
                 continue;
             }
             let appositive = k > 0
@@ -599,17 +599,41 @@ impl<'t> Context<'t> {
                     .unwrap_or(e);
                 return self.classify(sent, mentions, tail_start, e);
             }
-            let (cs, ce) = if appositive {
-                (chunks[k - 1].0, e)
-            } else {
-                (s, e)
-            };
-            if let Some(r) = self.classify(sent, mentions, cs, ce) {
-                return Some(r);
+            let has_mention = mentions.iter().any(|m| m.start >= s && m.end <= e);
+            if !has_mention && chunk.chars().next().is_some_and(char::is_lowercase) && !appositive {
+                // "One senior official, briefing reporters on condition of anonymity,
+                // blamed …": a participle phrase between the source and the cue.
+                continue;
             }
-            if !appositive {
-                return None;
+            let found = self.classify(sent, mentions, s, e);
+            if appositive {
+                let (ps, pe) = chunks[k - 1];
+                let name = sent[ps..pe].trim_matches(|c: char| c.is_whitespace() || c == ',');
+                let name_like = !name.is_empty()
+                    && name.split_whitespace().count() <= 5
+                    && name.split_whitespace().all(|w| w.chars().next().is_some_and(|c| c.is_uppercase() || !c.is_alphabetic()));
+                match found {
+                    // "Lena Hartley, a researcher at …": the appositive gives the group,
+                    // the name before it is the source.
+                    Some(mut r) if name_like => {
+                        let named = self.classify(sent, mentions, ps, pe);
+                        if let Some(n) = named.filter(|n| n.how == "actor.person") {
+                            return Some(n);
+                        }
+                        r.start = ps + (sent[ps..pe].len() - sent[ps..pe].trim_start().len());
+                        r.actor = Some(name.to_string());
+                        return Some(r);
+                    }
+                    Some(r) => return Some(r),
+                    None => {
+                        if let Some(r) = self.classify(sent, mentions, ps, e) {
+                            return Some(r);
+                        }
+                        continue;
+                    }
+                }
             }
+            return found;
         }
         None
     }
@@ -654,24 +678,6 @@ impl<'t> Context<'t> {
                 .iter()
                 .find_map(|m| m.kinds.iter().find(|k| pred(k)).map(|k| (*m, k)))
         };
-        // Analysts first: "a former U.S. official" speaks as an analyst.
-        if let Some((_, Mention::Name { canonical, .. })) = find(&|k| {
-            matches!(
-                k,
-                Mention::Name {
-                    group: Group::Experts,
-                    ..
-                }
-            )
-        }) {
-            return mk(
-                Group::Experts,
-                Some(canonical.clone()),
-                None,
-                true,
-                "actor.experts",
-            );
-        }
         if let Some((_, Mention::Person { group, canonical })) =
             find(&|k| matches!(k, Mention::Person { .. }))
         {
@@ -688,6 +694,24 @@ impl<'t> Context<'t> {
                 return mk(Group::Other, Some(canonical.clone()), None, true, "actor.out_of_office");
             }
             return mk(*group, Some(canonical.clone()), None, true, "actor.person");
+        }
+        // Then analysts: "a former U.S. official" speaks as an analyst.
+        if let Some((_, Mention::Name { canonical, .. })) = find(&|k| {
+            matches!(
+                k,
+                Mention::Name {
+                    group: Group::Experts,
+                    ..
+                }
+            )
+        }) {
+            return mk(
+                Group::Experts,
+                Some(canonical.clone()),
+                None,
+                true,
+                "actor.experts",
+            );
         }
         // A modifier followed by a role or an actor name: "the Chinese foreign minister",
         // "China's Ministry of Commerce", "Mexico's president".
@@ -715,8 +739,9 @@ impl<'t> Context<'t> {
                             group: g2,
                             canonical,
                         }) => {
-                            // "Chinese companies" are companies, not the state.
-                            let g = if *g2 == Group::Other {
+                            // "Chinese companies" are companies, not the state; but in
+                            // "American and Mexican officials" the first-named leads.
+                            let g = if *g2 == Group::Other && !gap.contains(" and ") {
                                 Group::Other
                             } else {
                                 *group
@@ -944,8 +969,13 @@ fn np_end(sent: &str, mentions: &[M<'_>], i: usize) -> usize {
     for n in mentions.iter().skip(i + 1) {
         let gap = &sent[end..n.start];
         let words = gap.split_whitespace().count();
+        let joins = gap.split_whitespace().all(|w| {
+            ["of", "the", "for", "and", "'s", "\u{2019}s"].contains(&w)
+                || w.chars().next().is_some_and(char::is_uppercase)
+        });
         if gap.len() <= 24
             && words <= 2
+            && joins
             && !gap.contains([',', ';', '.', '"', '\u{201C}', '\u{201D}'])
         {
             end = n.end;

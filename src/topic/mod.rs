@@ -303,7 +303,9 @@ impl Topic {
                     words.last()
                 };
                 if let Some(s) = surname {
-                    if words.len() > 1 {
+                    // "He Lifeng" must not turn every "He said" into the vice premier.
+                    let common = ["He", "She", "It", "We", "An", "So", "Do", "No", "Ma"];
+                    if words.len() > 1 && !common.contains(s) {
                         mentions.push((s.to_string(), m));
                     }
                 }
