@@ -221,6 +221,7 @@ impl<'t> Context<'t> {
             .mentions
             .find(sent)
             .into_iter()
+            .filter(|h| !other_person(sent, h.start, h.end, h.payloads))
             .map(|h| M {
                 start: h.start,
                 end: h.end,
@@ -240,7 +241,18 @@ impl<'t> Context<'t> {
             .collect();
 
         let mut result: Option<(Attribution, Resolved)> = None;
-        for &(cs, ce, kind) in &cues {
+        // "…, analysts said." at the end of the sentence is the attribution, whatever
+        // verbs the reported clause contains; try it first.
+        let mut order: Vec<(usize, usize, CueKind)> = cues.clone();
+        if let Some(&last) = cues.last() {
+            let clause_start = sent[..last.0].rfind([',', '\u{201D}', '"']).unwrap_or(0);
+            let alone = !cues.iter().any(|c| c.0 > clause_start && c.0 < last.0);
+            if alone && final_attribution(sent, last.0, last.1) {
+                order.retain(|c| *c != last);
+                order.insert(0, last);
+            }
+        }
+        for &(cs, ce, kind) in &order {
             if let Some(found) = self.by_cue(sent, &mentions, quotes, (cs, ce), kind) {
                 result = Some(found);
                 break;
@@ -1104,6 +1116,45 @@ fn skip_that(sent: &str, i: usize) -> usize {
 /// Length of the closing mark at `i` (plus a following comma).
 fn close_len(sent: &str, i: usize) -> usize {
     sent[i..].chars().next().map_or(0, char::len_utf8)
+}
+
+/// A surname match that belongs to someone else: "Han Dongsheng" is not Han Zheng, and
+/// "Anna Q. Liu" is not Liu He. A full-name match, or a surname after a title ("Mr.
+/// Wang", "President Xi") or standing alone, is kept.
+fn other_person(sent: &str, start: usize, end: usize, kinds: &[Mention]) -> bool {
+    let Some(Mention::Person { canonical, .. }) = kinds.first() else {
+        return false;
+    };
+    if &sent[start..end] == canonical {
+        return false;
+    }
+    let next = sent[end..].split_whitespace().next().unwrap_or("");
+    let next_cap = next.chars().next().is_some_and(char::is_uppercase)
+        && !sent[end..].starts_with([',', '.', '\'', '\u{2019}']);
+    let prev = sent[..start].split_whitespace().next_back().unwrap_or("");
+    let titles = [
+        "Mr.", "Ms.", "Mrs.", "Dr.", "President", "Premier", "Minister", "Secretary", "Vice",
+        "Chairman", "Ambassador", "Spokesman", "Spokeswoman", "Sen.", "Rep.", "Gov.", "Gen.",
+        "Prof.", "Director", "Administrator", "Leader", "Speaker", "Mr", "Ms", "Dr",
+    ];
+    let prev_given = prev.chars().next().is_some_and(char::is_uppercase)
+        && !titles.contains(&prev)
+        && !sent[..start].trim_end().ends_with([',', ';', ':', '.', '"', '\u{201C}', '\u{201D}', '—'])
+        && start > 0;
+    next_cap || prev_given
+}
+
+/// True when the cue at `[cs, ce)` ends the sentence as "…, X said" (or "…, said X"):
+/// a comma, a short source and the cue, with at most a few words after it.
+fn final_attribution(sent: &str, cs: usize, ce: usize) -> bool {
+    let end = trim_end_punct(sent);
+    let tail_words = sent[ce.min(end)..end].split_whitespace().count();
+    let Some(comma) = sent[..cs].rfind([',', '\u{201D}', '"']) else {
+        return false;
+    };
+    let after = comma + sent[comma..].chars().next().map_or(1, char::len_utf8);
+    let source_words = sent[after..cs].split_whitespace().count();
+    (source_words <= 6 && tail_words <= 3) || (source_words == 0 && tail_words <= 12)
 }
 
 /// True when a form of "to be" comes right before `i` ("is expected", "was reported").
