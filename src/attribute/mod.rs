@@ -267,10 +267,11 @@ impl<'t> Context<'t> {
                 a
             }
             None => {
-                let subject = if starts_in_quote || !self.has_posture(sent) {
+                let subject = if starts_in_quote {
                     None
                 } else {
                     self.subject(sent, &mentions, quotes)
+                        .filter(|r| self.acts(sent, r.end))
                 };
                 match subject {
                     Some(r) => {
@@ -519,7 +520,6 @@ impl<'t> Context<'t> {
             // "China's exports rose": a bare possessive modifier before a non-actor noun.
             "modifier.bare" | "actor.unknown_name" | "resolve.unknown_role" => return None,
             // "It was not clear …", "Negotiators will meet …": too vague to hold a position.
-            "resolve.pronoun" if !r.person => return None,
             "resolve.last_source" => return None,
             _ => {}
         }
@@ -528,6 +528,51 @@ impl<'t> Context<'t> {
             return None;
         }
         Some(r)
+    }
+
+    /// True when the subject ending at `end` does something that bears on cooperation:
+    /// a verb from the topic's action list ("placed", "matched", "filed"), or any other
+    /// verb in a sentence with a stance term. A copula ("China is a large producer") or
+    /// no verb at all is narration, not a position.
+    fn acts(&self, sent: &str, end: usize) -> bool {
+        const AUX: &[&str] = &[
+            "has", "have", "had", "will", "would", "also", "could", "may", "might", "can",
+            "should", "must", "did", "does", "do", "then", "already", "now", "still", "quickly",
+            "formally", "again", "later", "once", "swiftly", "promptly", "not", "never",
+            "officially", "itself", "themselves", "first", "finally", "on", "Monday",
+            "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+        ];
+        const COPULA: &[&str] = &[
+            "is", "are", "was", "were", "be", "been", "being", "remains", "remained", "seems",
+            "seemed", "appears", "appeared", "'s", "\u{2019}s", "of", "and", "who", "which",
+            "that", "in", "at", "for", "to", "with", "as",
+        ];
+        let rest = sent.get(end..).unwrap_or("");
+        let words = rest
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| !w.is_empty());
+        let mut verb = None;
+        for w in words.take(5) {
+            if AUX.contains(&w) {
+                continue;
+            }
+            verb = Some(w);
+            break;
+        }
+        let Some(verb) = verb else {
+            return false;
+        };
+        if COPULA.contains(&verb) || !verb.chars().next().is_some_and(char::is_lowercase) {
+            return false;
+        }
+        let listed = self
+            .topic
+            .actions
+            .find(verb)
+            .first()
+            .is_some_and(|h| h.start == 0 && h.end == verb.len());
+        let verb_like = verb.ends_with("ed") || verb.ends_with('s') || listed;
+        listed || (verb_like && self.has_posture(sent))
     }
 
     /// True when the sentence uses a stance term: an actor's action states a position
@@ -642,6 +687,21 @@ impl<'t> Context<'t> {
                             return Some(r);
                         }
                         continue;
+                    }
+                }
+            }
+            // "a spokesman for the National People's Congress, Lou Qinjian, said": an
+            // unknown name after a chunk that says whom it speaks for.
+            if let (Some(r), true) = (&found, k > 0) {
+                if r.how == "actor.unknown_name" {
+                    let (ps, pe) = chunks[k - 1];
+                    if let Some(mut role) = self.classify(sent, mentions, ps, pe) {
+                        if !matches!(role.how, "actor.unknown_name" | "modifier.bare") {
+                            role.start = r.start;
+                            role.end = r.end;
+                            role.actor = r.actor.clone();
+                            return Some(role);
+                        }
                     }
                 }
             }
