@@ -20,7 +20,7 @@ pub use quotes::Quote;
 use crate::corpus::PartialDate;
 use crate::record::{Evidence, Group, Span};
 use crate::segment::Sentence;
-use crate::topic::{is_word, CueKind, Mention, Term, Topic};
+use crate::topic::{is_word, CueKind, Mention, Topic};
 
 /// The attribution of one sentence. All offsets are into the article text.
 #[derive(Debug, Clone, PartialEq)]
@@ -348,7 +348,7 @@ impl<'t> Context<'t> {
                     .max_by_key(|q| q.close);
                 let after_quote = closing.filter(|q| {
                     let between = &sent[q.close..cs];
-                    between.len() < 80 && !between.contains(['.', ';'])
+                    between.len() < 160 && !between.contains(['.', ';'])
                 });
                 let boundary = quotes
                     .iter()
@@ -530,10 +530,9 @@ impl<'t> Context<'t> {
         Some(r)
     }
 
-    /// True when the subject ending at `end` does something that bears on cooperation:
-    /// a verb from the topic's action list ("placed", "matched", "filed"), or any other
-    /// verb in a sentence with a stance term. A copula ("China is a large producer") or
-    /// no verb at all is narration, not a position.
+    /// True when the subject ending at `end` does something: a verb from the topic's
+    /// action list ("placed", "matched", "filed") or another finite verb. A copula ("China
+    /// is a large producer") or no verb at all is narration, not a position.
     fn acts(&self, sent: &str, end: usize) -> bool {
         const AUX: &[&str] = &[
             "has", "have", "had", "will", "would", "also", "could", "may", "might", "can",
@@ -572,17 +571,7 @@ impl<'t> Context<'t> {
             .first()
             .is_some_and(|h| h.start == 0 && h.end == verb.len());
         let verb_like = verb.ends_with("ed") || verb.ends_with('s') || listed;
-        listed || (verb_like && self.has_posture(sent))
-    }
-
-    /// True when the sentence uses a stance term: an actor's action states a position
-    /// only when it bears on cooperation ("China is a large producer" does not).
-    fn has_posture(&self, sent: &str) -> bool {
-        self.topic.terms.find(sent).iter().any(|h| {
-            h.payloads
-                .iter()
-                .any(|t| matches!(t, Term::Support | Term::Oppose | Term::Conditional))
-        })
+        listed || verb_like
     }
 
     /// Classifies the source region `[a, b)` by its comma-separated chunks: the last chunk
