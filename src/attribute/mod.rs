@@ -154,9 +154,34 @@ pub fn attribute(
     // and quote-only sentences that continue the last quoted speaker (news style puts the
     // attribution once, then goes on quoting).
     let mut last_quoted: Option<usize> = None;
+    // The sentence that introduces a list ("… listed these outcomes:"): list items with no
+    // actor of their own carry its speaker.
+    let mut list_intro: Option<usize> = None;
     for (si, s) in sentences.iter().enumerate() {
+        let sent = &text[s.start..s.end];
+        if is_list_item(sent) {
+            if let Some(li) = list_intro {
+                if out[si].group == Group::None && out[li].group != Group::None {
+                    let from = out[li].clone();
+                    let a = &mut out[si];
+                    a.group = from.group;
+                    a.actor = from.actor.clone();
+                    a.resolved = from
+                        .resolved
+                        .clone()
+                        .or_else(|| from.source.map(|sp| text[sp.start..sp.end].to_string()));
+                    a.evidence = vec![ev("list.item", "")];
+                    continue;
+                }
+            }
+        } else {
+            list_intro = sent.trim_end().ends_with(':').then_some(si);
+        }
         if kind[si] == Decision::Cue {
-            if out[si].content.is_some_and(|c| quotes.iter().any(|q| q.open < c.end && q.close > c.start)) {
+            if out[si]
+                .content
+                .is_some_and(|c| quotes.iter().any(|q| q.open < c.end && q.close > c.start))
+            {
                 last_quoted = Some(si);
             }
             continue;
@@ -348,7 +373,7 @@ impl<'t> Context<'t> {
                     .max_by_key(|q| q.close);
                 let after_quote = closing.filter(|q| {
                     let between = &sent[q.close..cs];
-                    between.len() < 160 && !between.contains(['.', ';'])
+                    between.len() < 160 && !between.contains(';') && !ends_clause(between)
                 });
                 let boundary = quotes
                     .iter()
@@ -415,7 +440,9 @@ impl<'t> Context<'t> {
         let lead = rest.len() - rest.trim_start().len();
         let start = ce + lead;
         let first = sent[start..].chars().next()?;
-        let starts_with_mention = mentions.iter().any(|m| m.start == start || (m.start > start && m.start - start <= 4));
+        let starts_with_mention = mentions
+            .iter()
+            .any(|m| m.start == start || (m.start > start && m.start - start <= 4));
         if !(first.is_uppercase() || starts_with_mention) {
             return None;
         }
@@ -535,34 +562,124 @@ impl<'t> Context<'t> {
     /// is a large producer") or no verb at all is narration, not a position.
     fn acts(&self, sent: &str, end: usize) -> bool {
         const AUX: &[&str] = &[
-            "has", "have", "had", "will", "would", "also", "could", "may", "might", "can",
-            "should", "must", "did", "does", "do", "then", "already", "now", "still", "quickly",
-            "formally", "again", "later", "once", "swiftly", "promptly", "not", "never",
-            "officially", "itself", "themselves", "first", "finally", "on", "Monday",
-            "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+            "has",
+            "have",
+            "had",
+            "will",
+            "would",
+            "also",
+            "could",
+            "may",
+            "might",
+            "can",
+            "should",
+            "must",
+            "did",
+            "does",
+            "do",
+            "then",
+            "already",
+            "now",
+            "still",
+            "quickly",
+            "formally",
+            "again",
+            "later",
+            "once",
+            "swiftly",
+            "promptly",
+            "not",
+            "never",
+            "officially",
+            "itself",
+            "themselves",
+            "first",
+            "finally",
+            "on",
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
         ];
         const COPULA: &[&str] = &[
-            "is", "are", "was", "were", "be", "been", "being", "remains", "remained", "seems",
-            "seemed", "appears", "appeared", "'s", "\u{2019}s", "of", "and", "who", "which",
-            "that", "in", "at", "for", "to", "with", "as",
+            "is",
+            "are",
+            "was",
+            "were",
+            "be",
+            "been",
+            "being",
+            "remains",
+            "remained",
+            "seems",
+            "seemed",
+            "appears",
+            "appeared",
+            "'s",
+            "\u{2019}s",
+            "of",
+            "and",
+            "who",
+            "which",
+            "that",
+            "in",
+            "at",
+            "for",
+            "to",
+            "with",
+            "as",
         ];
         let rest = sent.get(end..).unwrap_or("");
         let words = rest
             .split(|c: char| c.is_whitespace() || c == ',')
             .filter(|w| !w.is_empty());
-        let mut verb = None;
-        for w in words.take(5) {
-            if AUX.contains(&w) {
-                continue;
-            }
-            verb = Some(w);
-            break;
-        }
-        let Some(verb) = verb else {
+        let words: Vec<&str> = words.take(7).collect();
+        let Some(vi) = words.iter().position(|w| !AUX.contains(w)) else {
             return false;
         };
-        if COPULA.contains(&verb) || !verb.chars().next().is_some_and(char::is_lowercase) {
+        let verb = words[vi];
+        let after_aux = words[..vi].iter().any(|w| {
+            [
+                "has", "have", "had", "will", "would", "could", "may", "might", "can", "should",
+                "must", "did", "does", "do",
+            ]
+            .contains(w)
+        });
+        if !verb.chars().next().is_some_and(char::is_lowercase) {
             return false;
+        }
+        if COPULA.contains(&verb) {
+            // "are weighing a bill" acts; "have been more guarded" states an attitude.
+            let next = words.get(vi + 1).copied().unwrap_or("");
+            let next2 = words.get(vi + 2).copied().unwrap_or("");
+            let is_be = [
+                "is", "are", "was", "were", "been", "be", "remains", "remained",
+            ]
+            .contains(&verb);
+            let attitude = |w: &str| {
+                self.topic
+                    .attitudes
+                    .find(w)
+                    .first()
+                    .is_some_and(|h| h.start == 0 && h.end == w.len())
+            };
+            return is_be
+                && (next.ends_with("ing")
+                    || attitude(next)
+                    || ([
+                        "more",
+                        "less",
+                        "still",
+                        "not",
+                        "very",
+                        "now",
+                        "increasingly",
+                    ]
+                    .contains(&next)
+                        && attitude(next2)));
         }
         let listed = self
             .topic
@@ -570,8 +687,7 @@ impl<'t> Context<'t> {
             .find(verb)
             .first()
             .is_some_and(|h| h.start == 0 && h.end == verb.len());
-        let verb_like = verb.ends_with("ed") || verb.ends_with('s') || listed;
-        listed || verb_like
+        listed || after_aux || verb.ends_with("ed") || verb.ends_with('s')
     }
 
     /// Classifies the source region `[a, b)` by its comma-separated chunks: the last chunk
@@ -608,7 +724,13 @@ impl<'t> Context<'t> {
                 let expert = mentions.iter().any(|m| {
                     m.start >= s
                         && m.end <= e
-                        && matches!(m.kinds.first(), Some(Mention::Name { group: Group::Experts, .. }))
+                        && matches!(
+                            m.kinds.first(),
+                            Some(Mention::Name {
+                                group: Group::Experts,
+                                ..
+                            })
+                        )
                 });
                 if expert && k > 0 {
                     let (ns, ne) = chunks[k - 1];
@@ -622,7 +744,9 @@ impl<'t> Context<'t> {
                         end: ne,
                         how: "actor.experts",
                     });
-                    if matches!(r.how, "actor.unknown_name" | "resolve.name") || r.group == Group::Other {
+                    if matches!(r.how, "actor.unknown_name" | "resolve.name")
+                        || r.group == Group::Other
+                    {
                         r.group = Group::Experts;
                         r.how = "actor.experts";
                     }
@@ -657,14 +781,25 @@ impl<'t> Context<'t> {
                 let name = sent[ps..pe].trim_matches(|c: char| c.is_whitespace() || c == ',');
                 let name_like = !name.is_empty()
                     && name.split_whitespace().count() <= 5
-                    && name.split_whitespace().all(|w| w.chars().next().is_some_and(|c| c.is_uppercase() || !c.is_alphabetic()));
+                    && name.split_whitespace().all(|w| {
+                        w.chars()
+                            .next()
+                            .is_some_and(|c| c.is_uppercase() || !c.is_alphabetic())
+                    });
                 match found {
                     // "Lena Hartley, a researcher at …": the appositive gives the group,
                     // the name before it is the source.
                     Some(mut r) if name_like => {
+                        // A known actor in the name chunk wins; an unknown name takes the
+                        // appositive's group.
                         let named = self.classify(sent, mentions, ps, pe);
-                        if let Some(n) = named.filter(|n| n.how == "actor.person") {
+                        if let Some(n) = named
+                            .filter(|n| !matches!(n.how, "actor.unknown_name" | "modifier.bare"))
+                        {
                             return Some(n);
+                        }
+                        if r.how == "modifier.bare" {
+                            continue;
                         }
                         r.start = ps + (sent[ps..pe].len() - sent[ps..pe].trim_start().len());
                         r.actor = Some(name.to_string());
@@ -693,6 +828,11 @@ impl<'t> Context<'t> {
                         }
                     }
                 }
+            }
+            // "Sen. Tom Cotton, Republican of Arkansas, said": a bare modifier chunk
+            // describes the name before it.
+            if found.as_ref().is_some_and(|r| r.how == "modifier.bare") && k > 0 {
+                continue;
             }
             return found;
         }
@@ -752,7 +892,13 @@ impl<'t> Context<'t> {
                 now |= l.holds_on(self.date);
             }
             if any && !now {
-                return mk(Group::Other, Some(canonical.clone()), None, true, "actor.out_of_office");
+                return mk(
+                    Group::Other,
+                    Some(canonical.clone()),
+                    None,
+                    true,
+                    "actor.out_of_office",
+                );
             }
             return mk(*group, Some(canonical.clone()), None, true, "actor.person");
         }
@@ -875,9 +1021,11 @@ impl<'t> Context<'t> {
         {
             // "He" is most often the speaker of the last sentence or two; otherwise the
             // last person named.
-            let recent_source = self.history.iter().rev().find(|a| {
-                a.person == *person && a.source && a.sentence + 2 >= self.index
-            });
+            let recent_source = self
+                .history
+                .iter()
+                .rev()
+                .find(|a| a.person == *person && a.source && a.sentence + 2 >= self.index);
             let a = recent_source
                 .or_else(|| self.history.iter().rev().find(|a| a.person == *person))
                 .or_else(|| self.history.last())?;
@@ -921,7 +1069,7 @@ impl<'t> Context<'t> {
                     "resolve.name",
                 );
             }
-            if span_text.split_whitespace().count() <= 6 {
+            if span_text.split_whitespace().count() <= 8 {
                 return mk(
                     Group::Other,
                     Some(span_text.to_string()),
@@ -1182,13 +1330,37 @@ fn other_person(sent: &str, start: usize, end: usize, kinds: &[Mention]) -> bool
         && !sent[end..].starts_with([',', '.', '\'', '\u{2019}']);
     let prev = sent[..start].split_whitespace().next_back().unwrap_or("");
     let titles = [
-        "Mr.", "Ms.", "Mrs.", "Dr.", "President", "Premier", "Minister", "Secretary", "Vice",
-        "Chairman", "Ambassador", "Spokesman", "Spokeswoman", "Sen.", "Rep.", "Gov.", "Gen.",
-        "Prof.", "Director", "Administrator", "Leader", "Speaker", "Mr", "Ms", "Dr",
+        "Mr.",
+        "Ms.",
+        "Mrs.",
+        "Dr.",
+        "President",
+        "Premier",
+        "Minister",
+        "Secretary",
+        "Vice",
+        "Chairman",
+        "Ambassador",
+        "Spokesman",
+        "Spokeswoman",
+        "Sen.",
+        "Rep.",
+        "Gov.",
+        "Gen.",
+        "Prof.",
+        "Director",
+        "Administrator",
+        "Leader",
+        "Speaker",
+        "Mr",
+        "Ms",
+        "Dr",
     ];
     let prev_given = prev.chars().next().is_some_and(char::is_uppercase)
         && !titles.contains(&prev)
-        && !sent[..start].trim_end().ends_with([',', ';', ':', '.', '"', '\u{201C}', '\u{201D}', '—'])
+        && !sent[..start]
+            .trim_end()
+            .ends_with([',', ';', ':', '.', '"', '\u{201C}', '\u{201D}', '—'])
         && start > 0;
     next_cap || prev_given
 }
@@ -1206,6 +1378,40 @@ fn final_attribution(sent: &str, cs: usize, ce: usize) -> bool {
     (source_words <= 6 && tail_words <= 3) || (source_words == 0 && tail_words <= 12)
 }
 
+/// True when the sentence is a list item ("- …", "* …", "• …", "1. …", "2) …").
+fn is_list_item(sent: &str) -> bool {
+    if sent.starts_with("- ") || sent.starts_with("* ") || sent.starts_with("\u{2022} ") {
+        return true;
+    }
+    let digits = sent.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0
+        && digits < 3
+        && matches!(
+            sent.as_bytes().get(digits..digits + 2),
+            Some(b". ") | Some(b") ")
+        )
+}
+
+/// True when `text` holds a full stop that ends a clause (after a lowercase word), as
+/// opposed to the dot of "Mr." or "U.S.".
+fn ends_clause(text: &str) -> bool {
+    let b = text.as_bytes();
+    (1..b.len()).any(|i| {
+        b[i] == b'.'
+            && b[i - 1].is_ascii_lowercase()
+            && b.get(i + 1).is_none_or(|c| c.is_ascii_whitespace())
+            && {
+                let word_start = text[..i]
+                    .rfind(|c: char| !c.is_alphabetic())
+                    .map_or(0, |j| j + 1);
+                !text[word_start..i]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_uppercase)
+            }
+    })
+}
+
 /// True when a form of "to be" comes right before `i` ("is expected", "was reported").
 fn preceded_by_be(sent: &str, i: usize) -> bool {
     let prev = sent[..i].split_whitespace().next_back().unwrap_or("");
@@ -1218,8 +1424,12 @@ fn dateline_end(sent: &str) -> usize {
         return 0;
     };
     let head = &sent[..dash];
-    let caps = head.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).collect::<Vec<_>>();
-    if dash > 40 || caps.is_empty() || !caps[0].chars().all(char::is_uppercase) || caps[0].len() < 2 {
+    let caps = head
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>();
+    if dash > 40 || caps.is_empty() || !caps[0].chars().all(char::is_uppercase) || caps[0].len() < 2
+    {
         return 0;
     }
     let after = dash + sent[dash..].chars().next().map_or(0, char::len_utf8);

@@ -104,6 +104,9 @@ pub struct CueSpec {
     /// Verbs of action that make a reported clause's actor the position holder.
     #[serde(default)]
     pub actions: Vec<String>,
+    /// Adjectives of attitude: "officials have been guarded" states a position.
+    #[serde(default)]
+    pub attitudes: Vec<String>,
 }
 
 /// Stance lexicons.
@@ -226,6 +229,8 @@ pub struct Topic {
     pub evaluative: PhraseSet<()>,
     /// Action verbs for reported clauses.
     pub actions: PhraseSet<()>,
+    /// Attitude adjectives.
+    pub attitudes: PhraseSet<()>,
     /// Stance terms.
     pub terms: PhraseSet<Term>,
     /// Roles, indexed by [`Mention::Role`].
@@ -402,6 +407,7 @@ impl Topic {
             cues,
             evaluative: PhraseSet::new(file.cues.evaluative.iter().map(|v| (v.as_str(), ()))),
             actions: PhraseSet::new(file.cues.actions.iter().map(|v| (v.as_str(), ()))),
+            attitudes: PhraseSet::new(file.cues.attitudes.iter().map(|v| (v.as_str(), ()))),
             terms,
             roles,
             leaders,
@@ -410,9 +416,9 @@ impl Topic {
 
     /// The holder of `role` in `group` on `date`, if the topic file lists one.
     pub fn leader(&self, role: usize, group: Option<Group>, date: &PartialDate) -> Option<&Leader> {
-        self.leaders.iter().find(|l| {
-            l.role == role && group.is_none_or(|g| g == l.group) && l.holds_on(date)
-        })
+        self.leaders
+            .iter()
+            .find(|l| l.role == role && group.is_none_or(|g| g == l.group) && l.holds_on(date))
     }
 }
 
