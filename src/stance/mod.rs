@@ -34,7 +34,7 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
     let mut hedged = false;
     let negators: Vec<(usize, usize)> = hits
         .iter()
-        .filter(|h| h.payloads.contains(&Term::Negation))
+        .filter(|h| h.payloads.iter().any(|w| w.term == Term::Negation))
         .map(|h| (h.start, h.end))
         .collect();
     let negated = |start: usize| {
@@ -51,25 +51,26 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
             rule: rule.to_string(),
             text: words.to_string(),
         };
-        for term in h.payloads {
-            match term {
+        for w in h.payloads {
+            let weight = u32::from(w.weight);
+            match w.term {
                 Term::Support if negated(h.start) => {
-                    oppose += 1;
+                    oppose += weight;
                     evidence.push(e("negation"));
                 }
                 Term::Support => {
-                    support += 1;
+                    support += weight;
                     evidence.push(e("lexicon.support"));
                 }
                 Term::Oppose if negated(h.start) => {
                     evidence.push(e("negation.cancels_oppose"));
                 }
                 Term::Oppose => {
-                    oppose += 1;
+                    oppose += weight;
                     evidence.push(e("lexicon.oppose"));
                 }
                 Term::Conditional => {
-                    cond += 1;
+                    cond += weight;
                     evidence.push(e("precondition"));
                 }
                 Term::Hedge => {
@@ -92,8 +93,8 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
             evidence,
         };
     }
-    let (label, confidence) = if cond > 0 {
-        (Label::Conditional, (0.6 + 0.1 * cond as f64).min(0.9))
+    let (label, confidence) = if cond >= 2 || (cond > 0 && support + oppose > 0) {
+        (Label::Conditional, (0.55 + 0.1 * cond as f64).min(0.9))
     } else if support > oppose {
         (Label::Support, margin_confidence(support - oppose))
     } else if oppose > support {
@@ -103,12 +104,10 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
     } else {
         (Label::Neutral, 0.6)
     };
-    // Analysts' assessments are neutral unless they clearly urge or reject cooperation.
-    let (label, confidence) = if attr.group == Group::Experts
-        && label != Label::Neutral
-        && support.abs_diff(oppose) < 2
-        && cond == 0
-    {
+    // Analysts' assessments are neutral unless they urge or reject cooperation outright
+    // (annotation guide, section 4).
+    let urges = URGING.iter().any(|u| contains_word(sent, u));
+    let (label, confidence) = if attr.group == Group::Experts && label != Label::Neutral && !urges {
         evidence.push(Evidence {
             rule: "experts.assessment".into(),
             text: String::new(),
@@ -127,6 +126,41 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
         confidence,
         evidence,
     }
+}
+
+/// Words with which an analyst urges a course of action rather than assessing one.
+const URGING: &[&str] = &[
+    "should",
+    "must",
+    "need to",
+    "needs to",
+    "has to",
+    "have to",
+    "ought",
+    "urged",
+    "urge",
+    "urges",
+    "called for",
+    "calls for",
+    "worth",
+    "wall off",
+    "better off",
+    "keep the",
+    "would reward",
+    "don't pay",
+    "don\u{2019}t pay",
+    "gave up",
+    "mistake",
+];
+
+/// Case-insensitive whole-word search for a short ASCII phrase.
+fn contains_word(text: &str, word: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.match_indices(word).any(|(i, _)| {
+        let before = lower[..i].chars().next_back();
+        let after = lower[i + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
 }
 
 fn margin_confidence(margin: u32) -> f64 {

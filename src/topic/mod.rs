@@ -184,6 +184,15 @@ pub enum Term {
     Hedge,
 }
 
+/// A stance term with its vote weight (`"accused^2"` in the topic file votes twice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Weighted {
+    /// The kind of term.
+    pub term: Term,
+    /// How many votes it casts.
+    pub weight: u8,
+}
+
 /// A compiled role.
 #[derive(Debug, Clone)]
 pub struct Role {
@@ -231,8 +240,8 @@ pub struct Topic {
     pub actions: PhraseSet<()>,
     /// Attitude adjectives.
     pub attitudes: PhraseSet<()>,
-    /// Stance terms.
-    pub terms: PhraseSet<Term>,
+    /// Stance terms with their weights.
+    pub terms: PhraseSet<Weighted>,
     /// Roles, indexed by [`Mention::Role`].
     pub roles: Vec<Role>,
     /// Office holders.
@@ -388,19 +397,30 @@ impl Topic {
                 ),
         );
         let s = &file.stance;
-        let terms = PhraseSet::new(
-            s.support
-                .iter()
-                .map(|t| (t.as_str(), Term::Support))
-                .chain(s.oppose.iter().map(|t| (t.as_str(), Term::Oppose)))
-                .chain(
-                    s.conditional
-                        .iter()
-                        .map(|t| (t.as_str(), Term::Conditional)),
-                )
-                .chain(s.negation.iter().map(|t| (t.as_str(), Term::Negation)))
-                .chain(s.hedges.iter().map(|t| (t.as_str(), Term::Hedge))),
-        );
+        let mut entries: Vec<(String, Weighted)> = Vec::new();
+        for (key, list, term) in [
+            ("support", &s.support, Term::Support),
+            ("oppose", &s.oppose, Term::Oppose),
+            ("conditional", &s.conditional, Term::Conditional),
+            ("negation", &s.negation, Term::Negation),
+            ("hedges", &s.hedges, Term::Hedge),
+        ] {
+            for (i, entry) in list.iter().enumerate() {
+                let (phrase, weight) = match entry.rsplit_once('^') {
+                    Some((p, w)) => (
+                        p,
+                        w.trim().parse::<u8>().map_err(|_| {
+                            format!(
+                                "key `stance.{key}[{i}]`: weight in {entry:?} must be a small whole number"
+                            )
+                        })?,
+                    ),
+                    None => (entry.as_str(), 1),
+                };
+                entries.push((phrase.to_string(), Weighted { term, weight }));
+            }
+        }
+        let terms = PhraseSet::new(entries);
         Ok(Topic {
             name: file.name.clone(),
             mentions: PhraseSet::new(mentions),

@@ -19,6 +19,8 @@ pub struct PhraseSet<T> {
 struct Pattern<T> {
     text: String,
     case_sensitive: bool,
+    /// Written with a trailing `*`: matches any word that starts with the text.
+    stem: bool,
     payloads: Vec<T>,
 }
 
@@ -45,6 +47,10 @@ impl<T: Clone> PhraseSet<T> {
         let mut index = std::collections::HashMap::<(String, bool), usize>::new();
         for (phrase, payload) in entries {
             let phrase = phrase.as_ref().trim();
+            let (phrase, stem) = match phrase.strip_suffix('*') {
+                Some(p) => (p.trim_end(), true),
+                None => (phrase, false),
+            };
             if phrase.is_empty() {
                 continue;
             }
@@ -56,9 +62,12 @@ impl<T: Clone> PhraseSet<T> {
             for v in variants {
                 let case_sensitive = v.chars().any(char::is_uppercase);
                 let key = if case_sensitive {
-                    (v.clone(), true)
+                    (format!("{v}{}", if stem { "*" } else { "" }), true)
                 } else {
-                    (v.to_lowercase(), false)
+                    (
+                        format!("{}{}", v.to_lowercase(), if stem { "*" } else { "" }),
+                        false,
+                    )
                 };
                 match index.get(&key) {
                     Some(&i) => patterns[i].payloads.push(payload.clone()),
@@ -67,6 +76,7 @@ impl<T: Clone> PhraseSet<T> {
                         patterns.push(Pattern {
                             text: v,
                             case_sensitive,
+                            stem,
                             payloads: vec![payload.clone()],
                         });
                     }
@@ -105,9 +115,15 @@ impl<T: Clone> PhraseSet<T> {
             .find_overlapping_iter(text)
             .filter_map(|m| {
                 let p = &self.patterns[m.pattern().as_usize()];
-                let (s, e) = (m.start(), m.end());
+                let (s, mut e) = (m.start(), m.end());
                 if p.case_sensitive && &bytes[s..e] != p.text.as_bytes() {
                     return None;
+                }
+                if p.stem {
+                    // A stem runs on to the end of its word: "retaliat*" → "retaliation".
+                    e += text[e..]
+                        .find(|c: char| !is_word(c))
+                        .unwrap_or(text.len() - e);
                 }
                 if !text.is_char_boundary(s) || !text.is_char_boundary(e) {
                     return None;
@@ -171,6 +187,7 @@ mod tests {
             ("cut", 5),
             ("cut off", 6),
             ("China's", 7),
+            ("retaliat*", 8),
         ]);
         let cases: &[(&str, &[(&str, i32)])] = &[
             ("China acted", &[("China", 1)]),
@@ -183,6 +200,9 @@ mod tests {
             ("a shortcut", &[]),
             ("China's ministry", &[("China's", 7)]),
             ("China\u{2019}s ministry", &[("China\u{2019}s", 7)]),
+            ("swift retaliation.", &[("retaliation", 8)]),
+            ("they retaliated", &[("retaliated", 8)]),
+            ("no retaliat", &[("retaliat", 8)]),
         ];
         for (text, want) in cases {
             let got: Vec<(&str, i32)> = set
