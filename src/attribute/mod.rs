@@ -461,7 +461,18 @@ impl<'t> Context<'t> {
         } else if sent[start..stop].split_whitespace().count() > 8 {
             return None;
         }
-        self.classify(sent, mentions, start, end)
+        let mut r = self.classify(sent, mentions, start, end)?;
+        // "said Bryce Okafor, a former official": remember the name, not "a former".
+        if let Some(c1) = sent[start..end].find(',').map(|i| start + i) {
+            let name = sent[start..c1].trim();
+            let name_like = name
+                .split_whitespace()
+                .all(|w| w.chars().next().is_some_and(|c| c.is_uppercase() || !c.is_alphabetic()));
+            if name_like && !matches!(r.how, "actor.person") {
+                r.actor = Some(name.to_string());
+            }
+        }
+        Some(r)
     }
 
     /// "X said that Y agreed to …": the actor of the reported action holds the position,
@@ -532,14 +543,27 @@ impl<'t> Context<'t> {
             let before = sent[lead..m.start].trim();
             let ok = before.split_whitespace().count() <= 4
                 && before.split_whitespace().all(|w| {
-                    ["the", "a", "an"].contains(&w)
-                        || w.chars().next().is_some_and(char::is_uppercase)
+                    ["the", "a", "an", "The", "A", "An"].contains(&w)
+                        || TITLES.contains(&w)
+                        || (w.ends_with('.') && w.chars().next().is_some_and(char::is_uppercase))
                 });
             ok.then_some((i, m))
         });
         let (i, m) = found?;
         if quotes.iter().any(|q| q.contains(m.start)) {
             return None;
+        }
+        // "U.S. stocks fell", "The White House lawn": a name used as a modifier.
+        let doubles_as_modifier = m.kinds.iter().any(|k| matches!(k, Mention::Modifier { .. }));
+        if doubles_as_modifier {
+            let next = sent[m.end..].split_whitespace().next().unwrap_or("");
+            let lower_noun = next.chars().next().is_some_and(char::is_lowercase)
+                && !next.ends_with("ed")
+                && !self.topic.actions.find(next).first().is_some_and(|h| h.start == 0 && h.end == next.len())
+                && !["has", "have", "had", "will", "would", "could", "may", "might", "can", "should", "must", "did", "does", "is", "are", "was", "were", "also", "and", "on"].contains(&next);
+            if lower_noun && mentions.get(i + 1).is_none_or(|n| n.start > m.end + next.len() + 1) {
+                return None;
+            }
         }
         let end = np_end(sent, mentions, i);
         let r = self.classify(sent, mentions, m.start, end)?;
@@ -763,11 +787,24 @@ impl<'t> Context<'t> {
                     .any(|p| lower.starts_with(p));
             // A long chunk far from the cue is a clause of its own, not a subject.
             if k + 1 == chunks.len() && chunk.split_whitespace().count() > 12 {
-                let tail_start = e.saturating_sub(70);
-                let tail_start = (tail_start..e)
-                    .find(|&i| sent.is_char_boundary(i))
-                    .unwrap_or(e);
+                // Only a source right before the cue counts: "…, and officials said".
+                let tail = sent[s..e].trim_end();
+                let tail_start = tail
+                    .char_indices()
+                    .rev()
+                    .filter(|(_, c)| c.is_whitespace())
+                    .nth(3)
+                    .map_or(s, |(i, _)| s + i);
+                let before = sent[s..tail_start].split_whitespace().next_back().unwrap_or("");
+                if ["which", "what", "that", "whom", "who"].contains(&before) {
+                    return None;
+                }
                 return self.classify(sent, mentions, tail_start, e);
+            }
+            // "…, which Mr. Trump had cited …": a cue inside a relative clause.
+            let lower_first = chunk.split_whitespace().next().unwrap_or("").to_lowercase();
+            if k + 1 == chunks.len() && ["which", "what", "that", "whom"].contains(&lower_first.as_str()) {
+                return None;
             }
             let has_mention = mentions.iter().any(|m| m.start >= s && m.end <= e);
             if !has_mention && chunk.chars().next().is_some_and(char::is_lowercase) && !appositive {
@@ -1069,7 +1106,15 @@ impl<'t> Context<'t> {
                     "resolve.name",
                 );
             }
-            if span_text.split_whitespace().count() <= 8 {
+            let words: Vec<&str> = span_text.split_whitespace().collect();
+            let capitalised = words
+                .iter()
+                .filter(|w| w.chars().next().is_some_and(|c| c.is_uppercase()))
+                .count();
+            let last_cap = words
+                .last()
+                .is_some_and(|w| w.chars().next().is_some_and(char::is_uppercase));
+            if words.len() <= 8 && capitalised * 2 >= words.len() && last_cap {
                 return mk(
                     Group::Other,
                     Some(span_text.to_string()),
@@ -1314,6 +1359,15 @@ fn skip_that(sent: &str, i: usize) -> usize {
 fn close_len(sent: &str, i: usize) -> usize {
     sent[i..].chars().next().map_or(0, char::len_utf8)
 }
+
+/// Titles that may stand before a name.
+const TITLES: &[&str] = &[
+    "Mr.", "Ms.", "Mrs.", "Dr.", "President", "Premier", "Minister", "Secretary", "Vice",
+    "Chairman", "Ambassador", "Spokesman", "Spokeswoman", "Sen.", "Rep.", "Gov.", "Gen.",
+    "Prof.", "Director", "Administrator", "Leader", "Speaker", "Mr", "Ms", "Dr", "Foreign",
+    "Commerce", "Treasury", "Security", "Public", "State", "Attorney", "General", "Deputy",
+    "Senior", "Chinese", "American", "Former", "Acting", "Trade", "Representative",
+];
 
 /// A surname match that belongs to someone else: "Han Dongsheng" is not Han Zheng, and
 /// "Anna Q. Liu" is not Liu He. A full-name match, or a surname after a title ("Mr.
