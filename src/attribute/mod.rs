@@ -345,7 +345,6 @@ impl<'t> Context<'t> {
         (cs, ce): (usize, usize),
         kind: CueKind,
     ) -> Option<(Attribution, Resolved)> {
-        let cue_text = &sent[cs..ce];
         let end_trim = trim_end_punct(sent);
         let (resolved, content, rule) = match kind {
             CueKind::Prefix => {
@@ -365,7 +364,15 @@ impl<'t> Context<'t> {
             CueKind::Verb => {
                 // "The talks are expected …", "it was reported …": passive, no source here.
                 if preceded_by_be(sent, cs) {
-                    return None;
+                    // "was announced by the Ministry of Commerce": the agent is the source.
+                    let rest = &sent[ce..];
+                    let Some(by) = rest.strip_prefix(" by ") else {
+                        return None;
+                    };
+                    let start = ce + (rest.len() - by.len());
+                    let stop = clause_end(sent, start);
+                    let r = self.classify(sent, mentions, start, stop)?;
+                    return Some(self.build(sent, (cs, ce), r, (0, trim_end_sep(sent, cs)), "cue.passive_by"));
                 }
                 let closing = quotes
                     .iter()
@@ -411,11 +418,22 @@ impl<'t> Context<'t> {
         if resolved.how == "modifier.bare" {
             return None;
         }
-        let (c0, c1) = content;
+        Some(self.build(sent, (cs, ce), resolved, content, rule))
+    }
+
+    /// Assembles the attribution of a cue whose source has been resolved.
+    fn build(
+        &self,
+        sent: &str,
+        (cs, ce): (usize, usize),
+        resolved: Resolved,
+        (c0, c1): (usize, usize),
+        rule: &'static str,
+    ) -> (Attribution, Resolved) {
+        let cue_text = &sent[cs..ce];
         let content = (c1 > c0).then_some(Span { start: c0, end: c1 });
-        let mut evidence = vec![ev("cue", cue_text), ev(rule, ""), ev(resolved.how, "")];
-        evidence.retain(|e| !e.rule.is_empty());
-        Some((
+        let evidence = vec![ev("cue", cue_text), ev(rule, ""), ev(resolved.how, "")];
+        (
             Attribution {
                 group: resolved.group,
                 source: Some(Span {
@@ -430,7 +448,7 @@ impl<'t> Context<'t> {
                 evidence,
             },
             resolved,
-        ))
+        )
     }
 
     /// The source named right after an inverted cue, with its appositive: "said Alicia
@@ -545,6 +563,7 @@ impl<'t> Context<'t> {
                 && before.split_whitespace().all(|w| {
                     ["the", "a", "an", "The", "A", "An"].contains(&w)
                         || TITLES.contains(&w)
+                        || LEAD_WORDS.contains(&w)
                         || (w.ends_with('.') && w.chars().next().is_some_and(char::is_uppercase))
                 });
             ok.then_some((i, m))
@@ -660,8 +679,33 @@ impl<'t> Context<'t> {
         let words = rest
             .split(|c: char| c.is_whitespace() || c == ',')
             .filter(|w| !w.is_empty());
-        let words: Vec<&str> = words.take(7).collect();
-        let Some(vi) = words.iter().position(|w| !AUX.contains(w)) else {
+        let words: Vec<&str> = words.take(9).collect();
+        // Skip auxiliaries, adverbs ("largely"), and a short phrase of place or time ("in
+        // Congress", "for years") between the subject and its verb.
+        let mut vi = None;
+        let mut i = 0;
+        while i < words.len() {
+            let w = words[i];
+            let prep = ["in", "for", "at", "from"].contains(&w)
+                && words.get(i + 1).is_some_and(|n| {
+                    n.chars().next().is_some_and(char::is_uppercase)
+                        || ["years", "months", "weeks", "decades", "now", "recent", "the", "its", "their"].contains(n)
+                });
+            if prep {
+                i += 2;
+                while words.get(i).is_some_and(|n| n.chars().next().is_some_and(char::is_uppercase) || ["weeks", "months", "years", "days"].contains(n)) {
+                    i += 1;
+                }
+                continue;
+            }
+            if AUX.contains(&w) || (w.len() > 4 && w.ends_with("ly") && i + 1 < words.len()) {
+                i += 1;
+                continue;
+            }
+            vi = Some(i);
+            break;
+        }
+        let Some(vi) = vi else {
             return false;
         };
         let verb = words[vi];
@@ -1359,6 +1403,16 @@ fn skip_that(sent: &str, i: usize) -> usize {
 fn close_len(sent: &str, i: usize) -> usize {
     sent[i..].chars().next().map_or(0, char::len_utf8)
 }
+
+/// Words that may open a sentence before its subject without a comma: "This week
+/// Beijing exempted …", "But he also held out …", "Several human rights groups said …".
+const LEAD_WORDS: &[&str] = &[
+    "This", "this", "Last", "last", "week", "month", "year", "Earlier", "Later", "Meanwhile",
+    "Still", "But", "And", "Yet", "So", "Then", "Now", "Instead", "Also", "Separately",
+    "Several", "Some", "Many", "Most", "Two", "Three", "Both", "Other", "Senior", "Top",
+    "Several", "Dozens", "of", "Thursday", "Friday", "Monday", "Tuesday", "Wednesday",
+    "Saturday", "Sunday", "On", "Today", "Yesterday",
+];
 
 /// Titles that may stand before a name.
 const TITLES: &[&str] = &[
