@@ -1464,6 +1464,10 @@ fn other_person(sent: &str, start: usize, end: usize, kinds: &[Mention]) -> bool
         "Ms",
         "Dr",
     ];
+    let initial = prev.len() == 2 && prev.ends_with('.') && prev.starts_with(|c: char| c.is_ascii_uppercase());
+    if initial {
+        return true;
+    }
     let prev_given = prev.chars().next().is_some_and(char::is_uppercase)
         && !titles.contains(&prev)
         && !sent[..start]
@@ -1483,7 +1487,11 @@ fn final_attribution(sent: &str, cs: usize, ce: usize) -> bool {
     };
     let after = comma + sent[comma..].chars().next().map_or(1, char::len_utf8);
     let source_words = sent[after..cs].split_whitespace().count();
-    (source_words <= 6 && tail_words <= 3) || (source_words == 0 && tail_words <= 12)
+    // ", said the ministry" / ", said Wang Yi" — but not ", arguing that …".
+    let next = sent[ce.min(end)..end].split_whitespace().next().unwrap_or("");
+    let inverted = next.chars().next().is_some_and(char::is_uppercase)
+        || ["the", "a", "an", "one", "two", "several", "officials", "analysts", "experts"].contains(&next);
+    (source_words <= 6 && tail_words <= 3) || (source_words == 0 && tail_words <= 12 && inverted)
 }
 
 /// True when the sentence is a list item ("- …", "* …", "• …", "1. …", "2) …").
