@@ -23,6 +23,9 @@ pub struct Stance {
     pub evidence: Vec<Evidence>,
 }
 
+/// Votes a label needs (measured on dev: requiring two lost more than it gained).
+const MIN_VOTES: u32 = 1;
+
 /// How far back (in bytes) a negator reaches: about four short words.
 const NEGATION_REACH: usize = 24;
 
@@ -52,6 +55,9 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
             text: words.to_string(),
         };
         for w in h.payloads {
+            if w.group.is_some_and(|g| g != attr.group) {
+                continue;
+            }
             let weight = u32::from(w.weight);
             match w.term {
                 Term::Support if negated(h.start) => {
@@ -93,13 +99,26 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
             evidence,
         };
     }
+    // Some speakers take a stance on cooperation only where the sentence names its target.
+    if topic.target_required.contains(&attr.group) && topic.targets.find(sent).is_empty() {
+        evidence.push(Evidence {
+            rule: "target.absent".into(),
+            text: String::new(),
+        });
+        return Stance {
+            label: Label::Neutral,
+            hedged,
+            confidence: 0.6,
+            evidence,
+        };
+    }
     let (label, confidence) = if cond >= 2 || (cond > 0 && support + oppose > 0) {
         (Label::Conditional, (0.55 + 0.1 * cond as f64).min(0.9))
-    } else if support > oppose {
+    } else if support > oppose && support >= MIN_VOTES {
         (Label::Support, margin_confidence(support - oppose))
-    } else if oppose > support {
+    } else if oppose > support && oppose >= MIN_VOTES {
         (Label::Oppose, margin_confidence(oppose - support))
-    } else if support > 0 {
+    } else if support > 0 && support == oppose {
         (Label::Oppose, 0.4)
     } else {
         (Label::Neutral, 0.6)

@@ -125,6 +125,30 @@ pub struct StanceSpec {
     /// Hedges.
     #[serde(default)]
     pub hedges: Vec<String>,
+    /// Words that name the stance's target ("China", "cooperation"): speakers of the groups
+    /// in `target_required_for` take a stance only in sentences that name it, so that
+    /// Mexico's tariffs on the United States are not read as a view on US–China ties.
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// Groups that need a target word to take a stance.
+    #[serde(default)]
+    pub target_required_for: Vec<String>,
+    /// Extra terms that count only for one speaker group: a Chinese arrest of traffickers is
+    /// cooperation, an American one is punishment.
+    #[serde(default)]
+    pub by_group: BTreeMap<String, GroupTerms>,
+}
+
+/// Stance terms for one speaker group.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GroupTerms {
+    /// Extra support terms.
+    #[serde(default)]
+    pub support: Vec<String>,
+    /// Extra oppose terms.
+    #[serde(default)]
+    pub oppose: Vec<String>,
 }
 
 /// What an actor phrase in the text means.
@@ -191,6 +215,8 @@ pub struct Weighted {
     pub term: Term,
     /// How many votes it casts.
     pub weight: u8,
+    /// The only speaker group it counts for, if any.
+    pub group: Option<Group>,
 }
 
 /// A compiled role.
@@ -242,6 +268,10 @@ pub struct Topic {
     pub attitudes: PhraseSet<()>,
     /// Stance terms with their weights.
     pub terms: PhraseSet<Weighted>,
+    /// Words naming the stance target.
+    pub targets: PhraseSet<()>,
+    /// Groups that need a target word to take a stance.
+    pub target_required: Vec<Group>,
     /// Roles, indexed by [`Mention::Role`].
     pub roles: Vec<Role>,
     /// Office holders.
@@ -398,27 +428,39 @@ impl Topic {
         );
         let s = &file.stance;
         let mut entries: Vec<(String, Weighted)> = Vec::new();
-        for (key, list, term) in [
-            ("support", &s.support, Term::Support),
-            ("oppose", &s.oppose, Term::Oppose),
-            ("conditional", &s.conditional, Term::Conditional),
-            ("negation", &s.negation, Term::Negation),
-            ("hedges", &s.hedges, Term::Hedge),
-        ] {
+        let mut lists: Vec<(String, &Vec<String>, Term, Option<Group>)> = vec![
+            ("stance.support".into(), &s.support, Term::Support, None),
+            ("stance.oppose".into(), &s.oppose, Term::Oppose, None),
+            ("stance.conditional".into(), &s.conditional, Term::Conditional, None),
+            ("stance.negation".into(), &s.negation, Term::Negation, None),
+            ("stance.hedges".into(), &s.hedges, Term::Hedge, None),
+        ];
+        for (key, terms) in &s.by_group {
+            let g = Group::parse(key)
+                .ok_or_else(|| format!("key `stance.by_group.{key}`: unknown group"))?;
+            lists.push((format!("stance.by_group.{key}.support"), &terms.support, Term::Support, Some(g)));
+            lists.push((format!("stance.by_group.{key}.oppose"), &terms.oppose, Term::Oppose, Some(g)));
+        }
+        for (key, list, term, group) in lists {
             for (i, entry) in list.iter().enumerate() {
                 let (phrase, weight) = match entry.rsplit_once('^') {
                     Some((p, w)) => (
                         p,
                         w.trim().parse::<u8>().map_err(|_| {
-                            format!(
-                                "key `stance.{key}[{i}]`: weight in {entry:?} must be a small whole number"
-                            )
+                            format!("key `{key}[{i}]`: weight in {entry:?} must be a small whole number")
                         })?,
                     ),
                     None => (entry.as_str(), 1),
                 };
-                entries.push((phrase.to_string(), Weighted { term, weight }));
+                entries.push((phrase.to_string(), Weighted { term, weight, group }));
             }
+        }
+        let mut target_required = Vec::new();
+        for g in &s.target_required_for {
+            target_required.push(
+                Group::parse(g)
+                    .ok_or_else(|| format!("key `stance.target_required_for`: unknown group {g:?}"))?,
+            );
         }
         let terms = PhraseSet::new(entries);
         Ok(Topic {
@@ -429,6 +471,8 @@ impl Topic {
             actions: PhraseSet::new(file.cues.actions.iter().map(|v| (v.as_str(), ()))),
             attitudes: PhraseSet::new(file.cues.attitudes.iter().map(|v| (v.as_str(), ()))),
             terms,
+            targets: PhraseSet::new(s.targets.iter().map(|t| (t.as_str(), ()))),
+            target_required,
             roles,
             leaders,
         })
