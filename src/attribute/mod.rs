@@ -366,13 +366,17 @@ impl<'t> Context<'t> {
                 if preceded_by_be(sent, cs) {
                     // "was announced by the Ministry of Commerce": the agent is the source.
                     let rest = &sent[ce..];
-                    let Some(by) = rest.strip_prefix(" by ") else {
-                        return None;
-                    };
+                    let by = rest.strip_prefix(" by ")?;
                     let start = ce + (rest.len() - by.len());
                     let stop = clause_end(sent, start);
                     let r = self.classify(sent, mentions, start, stop)?;
-                    return Some(self.build(sent, (cs, ce), r, (0, trim_end_sep(sent, cs)), "cue.passive_by"));
+                    return Some(self.build(
+                        sent,
+                        (cs, ce),
+                        r,
+                        (0, trim_end_sep(sent, cs)),
+                        "cue.passive_by",
+                    ));
                 }
                 let closing = quotes
                     .iter()
@@ -483,9 +487,11 @@ impl<'t> Context<'t> {
         // "said Bryce Okafor, a former official": remember the name, not "a former".
         if let Some(c1) = sent[start..end].find(',').map(|i| start + i) {
             let name = sent[start..c1].trim();
-            let name_like = name
-                .split_whitespace()
-                .all(|w| w.chars().next().is_some_and(|c| c.is_uppercase() || !c.is_alphabetic()));
+            let name_like = name.split_whitespace().all(|w| {
+                w.chars()
+                    .next()
+                    .is_some_and(|c| c.is_uppercase() || !c.is_alphabetic())
+            });
             if name_like && !matches!(r.how, "actor.person") {
                 r.actor = Some(name.to_string());
             }
@@ -573,14 +579,31 @@ impl<'t> Context<'t> {
             return None;
         }
         // "U.S. stocks fell", "The White House lawn": a name used as a modifier.
-        let doubles_as_modifier = m.kinds.iter().any(|k| matches!(k, Mention::Modifier { .. }));
+        let doubles_as_modifier = m
+            .kinds
+            .iter()
+            .any(|k| matches!(k, Mention::Modifier { .. }));
         if doubles_as_modifier {
             let next = sent[m.end..].split_whitespace().next().unwrap_or("");
             let lower_noun = next.chars().next().is_some_and(char::is_lowercase)
                 && !next.ends_with("ed")
-                && !self.topic.actions.find(next).first().is_some_and(|h| h.start == 0 && h.end == next.len())
-                && !["has", "have", "had", "will", "would", "could", "may", "might", "can", "should", "must", "did", "does", "is", "are", "was", "were", "also", "and", "on"].contains(&next);
-            if lower_noun && mentions.get(i + 1).is_none_or(|n| n.start > m.end + next.len() + 1) {
+                && !self
+                    .topic
+                    .actions
+                    .find(next)
+                    .first()
+                    .is_some_and(|h| h.start == 0 && h.end == next.len())
+                && ![
+                    "has", "have", "had", "will", "would", "could", "may", "might", "can",
+                    "should", "must", "did", "does", "is", "are", "was", "were", "also", "and",
+                    "on",
+                ]
+                .contains(&next);
+            if lower_noun
+                && mentions
+                    .get(i + 1)
+                    .is_none_or(|n| n.start > m.end + next.len() + 1)
+            {
                 return None;
             }
         }
@@ -689,11 +712,18 @@ impl<'t> Context<'t> {
             let prep = ["in", "for", "at", "from"].contains(&w)
                 && words.get(i + 1).is_some_and(|n| {
                     n.chars().next().is_some_and(char::is_uppercase)
-                        || ["years", "months", "weeks", "decades", "now", "recent", "the", "its", "their"].contains(n)
+                        || [
+                            "years", "months", "weeks", "decades", "now", "recent", "the", "its",
+                            "their",
+                        ]
+                        .contains(n)
                 });
             if prep {
                 i += 2;
-                while words.get(i).is_some_and(|n| n.chars().next().is_some_and(char::is_uppercase) || ["weeks", "months", "years", "days"].contains(n)) {
+                while words.get(i).is_some_and(|n| {
+                    n.chars().next().is_some_and(char::is_uppercase)
+                        || ["weeks", "months", "years", "days"].contains(n)
+                }) {
                     i += 1;
                 }
                 continue;
@@ -839,7 +869,10 @@ impl<'t> Context<'t> {
                     .filter(|(_, c)| c.is_whitespace())
                     .nth(3)
                     .map_or(s, |(i, _)| s + i);
-                let before = sent[s..tail_start].split_whitespace().next_back().unwrap_or("");
+                let before = sent[s..tail_start]
+                    .split_whitespace()
+                    .next_back()
+                    .unwrap_or("");
                 if ["which", "what", "that", "whom", "who"].contains(&before) {
                     return None;
                 }
@@ -847,7 +880,9 @@ impl<'t> Context<'t> {
             }
             // "…, which Mr. Trump had cited …": a cue inside a relative clause.
             let lower_first = chunk.split_whitespace().next().unwrap_or("").to_lowercase();
-            if k + 1 == chunks.len() && ["which", "what", "that", "whom"].contains(&lower_first.as_str()) {
+            if k + 1 == chunks.len()
+                && ["which", "what", "that", "whom"].contains(&lower_first.as_str())
+            {
                 return None;
             }
             let has_mention = mentions.iter().any(|m| m.start >= s && m.end <= e);
@@ -1407,20 +1442,94 @@ fn close_len(sent: &str, i: usize) -> usize {
 /// Words that may open a sentence before its subject without a comma: "This week
 /// Beijing exempted …", "But he also held out …", "Several human rights groups said …".
 const LEAD_WORDS: &[&str] = &[
-    "This", "this", "Last", "last", "week", "month", "year", "Earlier", "Later", "Meanwhile",
-    "Still", "But", "And", "Yet", "So", "Then", "Now", "Instead", "Also", "Separately",
-    "Several", "Some", "Many", "Most", "Two", "Three", "Both", "Other", "Senior", "Top",
-    "Several", "Dozens", "of", "Thursday", "Friday", "Monday", "Tuesday", "Wednesday",
-    "Saturday", "Sunday", "On", "Today", "Yesterday",
+    "This",
+    "this",
+    "Last",
+    "last",
+    "week",
+    "month",
+    "year",
+    "Earlier",
+    "Later",
+    "Meanwhile",
+    "Still",
+    "But",
+    "And",
+    "Yet",
+    "So",
+    "Then",
+    "Now",
+    "Instead",
+    "Also",
+    "Separately",
+    "Several",
+    "Some",
+    "Many",
+    "Most",
+    "Two",
+    "Three",
+    "Both",
+    "Other",
+    "Senior",
+    "Top",
+    "Several",
+    "Dozens",
+    "of",
+    "Thursday",
+    "Friday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Saturday",
+    "Sunday",
+    "On",
+    "Today",
+    "Yesterday",
 ];
 
 /// Titles that may stand before a name.
 const TITLES: &[&str] = &[
-    "Mr.", "Ms.", "Mrs.", "Dr.", "President", "Premier", "Minister", "Secretary", "Vice",
-    "Chairman", "Ambassador", "Spokesman", "Spokeswoman", "Sen.", "Rep.", "Gov.", "Gen.",
-    "Prof.", "Director", "Administrator", "Leader", "Speaker", "Mr", "Ms", "Dr", "Foreign",
-    "Commerce", "Treasury", "Security", "Public", "State", "Attorney", "General", "Deputy",
-    "Senior", "Chinese", "American", "Former", "Acting", "Trade", "Representative",
+    "Mr.",
+    "Ms.",
+    "Mrs.",
+    "Dr.",
+    "President",
+    "Premier",
+    "Minister",
+    "Secretary",
+    "Vice",
+    "Chairman",
+    "Ambassador",
+    "Spokesman",
+    "Spokeswoman",
+    "Sen.",
+    "Rep.",
+    "Gov.",
+    "Gen.",
+    "Prof.",
+    "Director",
+    "Administrator",
+    "Leader",
+    "Speaker",
+    "Mr",
+    "Ms",
+    "Dr",
+    "Foreign",
+    "Commerce",
+    "Treasury",
+    "Security",
+    "Public",
+    "State",
+    "Attorney",
+    "General",
+    "Deputy",
+    "Senior",
+    "Chinese",
+    "American",
+    "Former",
+    "Acting",
+    "Trade",
+    "Representative",
 ];
 
 /// A surname match that belongs to someone else: "Han Dongsheng" is not Han Zheng, and
@@ -1464,7 +1573,9 @@ fn other_person(sent: &str, start: usize, end: usize, kinds: &[Mention]) -> bool
         "Ms",
         "Dr",
     ];
-    let initial = prev.len() == 2 && prev.ends_with('.') && prev.starts_with(|c: char| c.is_ascii_uppercase());
+    let initial = prev.len() == 2
+        && prev.ends_with('.')
+        && prev.starts_with(|c: char| c.is_ascii_uppercase());
     if initial {
         return true;
     }
@@ -1488,9 +1599,23 @@ fn final_attribution(sent: &str, cs: usize, ce: usize) -> bool {
     let after = comma + sent[comma..].chars().next().map_or(1, char::len_utf8);
     let source_words = sent[after..cs].split_whitespace().count();
     // ", said the ministry" / ", said Wang Yi" — but not ", arguing that …".
-    let next = sent[ce.min(end)..end].split_whitespace().next().unwrap_or("");
+    let next = sent[ce.min(end)..end]
+        .split_whitespace()
+        .next()
+        .unwrap_or("");
     let inverted = next.chars().next().is_some_and(char::is_uppercase)
-        || ["the", "a", "an", "one", "two", "several", "officials", "analysts", "experts"].contains(&next);
+        || [
+            "the",
+            "a",
+            "an",
+            "one",
+            "two",
+            "several",
+            "officials",
+            "analysts",
+            "experts",
+        ]
+        .contains(&next);
     (source_words <= 6 && tail_words <= 3) || (source_words == 0 && tail_words <= 12 && inverted)
 }
 

@@ -166,6 +166,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One article's serialised records and the (speaker, stance) cell of each sentence.
+type Annotated = (Vec<u8>, Vec<(Group, Label)>);
+
 fn flush(
     pool: &rayon::ThreadPool,
     annotator: &Annotator,
@@ -176,7 +179,7 @@ fn flush(
     if batch.is_empty() {
         return Ok(());
     }
-    let done: Vec<(Vec<u8>, Vec<(Group, Label)>)> = pool.install(|| {
+    let done: Vec<Annotated> = pool.install(|| {
         batch
             .par_iter()
             .map(|a| {

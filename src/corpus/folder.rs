@@ -381,7 +381,7 @@ fn parse_text(
             .then(|| front_matter(rest, &mut header))
             .flatten()
             .unwrap_or_else(|| header_block(rest, &mut header));
-    if s.get(body..).map_or(true, |t| t.trim().is_empty()) {
+    if s.get(body..).is_none_or(|t| t.trim().is_empty()) {
         return Err("empty text".to_string());
     }
     let date =

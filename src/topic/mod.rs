@@ -431,15 +431,30 @@ impl Topic {
         let mut lists: Vec<(String, &Vec<String>, Term, Option<Group>)> = vec![
             ("stance.support".into(), &s.support, Term::Support, None),
             ("stance.oppose".into(), &s.oppose, Term::Oppose, None),
-            ("stance.conditional".into(), &s.conditional, Term::Conditional, None),
+            (
+                "stance.conditional".into(),
+                &s.conditional,
+                Term::Conditional,
+                None,
+            ),
             ("stance.negation".into(), &s.negation, Term::Negation, None),
             ("stance.hedges".into(), &s.hedges, Term::Hedge, None),
         ];
         for (key, terms) in &s.by_group {
             let g = Group::parse(key)
                 .ok_or_else(|| format!("key `stance.by_group.{key}`: unknown group"))?;
-            lists.push((format!("stance.by_group.{key}.support"), &terms.support, Term::Support, Some(g)));
-            lists.push((format!("stance.by_group.{key}.oppose"), &terms.oppose, Term::Oppose, Some(g)));
+            lists.push((
+                format!("stance.by_group.{key}.support"),
+                &terms.support,
+                Term::Support,
+                Some(g),
+            ));
+            lists.push((
+                format!("stance.by_group.{key}.oppose"),
+                &terms.oppose,
+                Term::Oppose,
+                Some(g),
+            ));
         }
         for (key, list, term, group) in lists {
             for (i, entry) in list.iter().enumerate() {
@@ -452,14 +467,22 @@ impl Topic {
                     ),
                     None => (entry.as_str(), 1),
                 };
-                entries.push((phrase.to_string(), Weighted { term, weight, group }));
+                entries.push((
+                    phrase.to_string(),
+                    Weighted {
+                        term,
+                        weight,
+                        group,
+                    },
+                ));
             }
         }
         let mut target_required = Vec::new();
         for g in &s.target_required_for {
             target_required.push(
-                Group::parse(g)
-                    .ok_or_else(|| format!("key `stance.target_required_for`: unknown group {g:?}"))?,
+                Group::parse(g).ok_or_else(|| {
+                    format!("key `stance.target_required_for`: unknown group {g:?}")
+                })?,
             );
         }
         let terms = PhraseSet::new(entries);
