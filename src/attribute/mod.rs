@@ -20,7 +20,7 @@ pub use quotes::Quote;
 use crate::corpus::PartialDate;
 use crate::record::{Evidence, Group, Span};
 use crate::segment::Sentence;
-use crate::topic::{is_word, CueKind, Mention, Topic};
+use crate::topic::{is_word, CueKind, Mention, Term, Topic};
 
 /// The attribution of one sentence. All offsets are into the article text.
 #[derive(Debug, Clone, PartialEq)]
@@ -283,6 +283,19 @@ impl<'t> Context<'t> {
                 break;
             }
         }
+        // A promoted final cue whose source is only a reference ("…, the agency reported")
+        // loses to an earlier cue with a named source ("Mr. Xi told Mr. Biden …").
+        if order.first() != cues.first() {
+            let weak = result.as_ref().is_some_and(|(_, r)| r.how.starts_with("resolve."));
+            if weak {
+                let first = cues.iter().find_map(|&(cs, ce, kind)| {
+                    self.by_cue(sent, &mentions, quotes, (cs, ce), kind)
+                });
+                if let Some(f) = first.filter(|(_, r)| r.how.starts_with("actor.")) {
+                    result = Some(f);
+                }
+            }
+        }
         let decision;
         let mut attr = match result {
             Some((mut a, r)) => {
@@ -366,7 +379,11 @@ impl<'t> Context<'t> {
                 if preceded_by_be(sent, cs) {
                     // "was announced by the Ministry of Commerce": the agent is the source.
                     let rest = &sent[ce..];
-                    let by = rest.strip_prefix(" by ")?;
+                    let by = rest.strip_prefix(" by ").or_else(|| {
+                        let after_adverb = rest.trim_start().split_once(' ')?;
+                        (after_adverb.0.ends_with("ly")).then_some(())?;
+                        after_adverb.1.strip_prefix("by ")
+                    })?;
                     let start = ce + (rest.len() - by.len());
                     let stop = clause_end(sent, start);
                     let r = self.classify(sent, mentions, start, stop)?;
@@ -472,6 +489,18 @@ impl<'t> Context<'t> {
             .find([';', '"', '\u{201C}', '\u{201D}', '('])
             .map_or_else(|| trim_end_punct(sent), |i| start + i)
             .max(start);
+        // "…, said Wang Yi." or "…, said Alicia Tran, an economist": the name runs to the
+        // end or to a comma; "accused Washington of using …" is an object, not a source.
+        let first_chunk_end = sent[start..stop].find(',').map_or(stop, |i| start + i);
+        let ends_here = first_chunk_end == stop && stop >= trim_end_punct(sent);
+        let lower_words = sent[start..first_chunk_end]
+            .split_whitespace()
+            .filter(|w| w.chars().next().is_some_and(char::is_lowercase))
+            .filter(|w| !["the", "a", "an", "of", "for", "at", "in", "and"].contains(w))
+            .count();
+        if !(ends_here || first_chunk_end < stop) || lower_words > 2 {
+            return None;
+        }
         // The name, then at most one appositive chunk.
         let mut end = stop;
         let mut commas = sent[start..stop].match_indices(',').map(|(i, _)| start + i);
@@ -535,7 +564,12 @@ impl<'t> Context<'t> {
         let Some(r) = self.classify(sent, mentions, m.start, np_end(sent, mentions, idx)) else {
             return;
         };
-        if r.group == a.group || r.group == Group::None || r.group == Group::Experts {
+        // Only a government's action moves the position (the guide's "Trump said Xi had
+        // agreed"); firms and bare nationality words ("American sanctions") do not.
+        if r.group == a.group
+            || !matches!(r.group, Group::UsAdmin | Group::Beijing)
+            || r.how == "modifier.bare"
+        {
             return;
         }
         let after = &sent[r.end..head_end.max(r.end)];
@@ -618,6 +652,11 @@ impl<'t> Context<'t> {
         }
         // Experts hold positions through what they say, not through actions.
         if r.group == Group::Experts {
+            return None;
+        }
+        // A person's doings ("Mr. Xi has not traveled since 2020") are background unless
+        // they bear on cooperation; a state's doings are policy.
+        if r.person && !self.has_posture(sent) {
             return None;
         }
         Some(r)
@@ -786,6 +825,15 @@ impl<'t> Context<'t> {
             .first()
             .is_some_and(|h| h.start == 0 && h.end == verb.len());
         listed || after_aux || verb.ends_with("ed") || verb.ends_with('s')
+    }
+
+    /// True when the sentence uses a stance term.
+    fn has_posture(&self, sent: &str) -> bool {
+        self.topic.terms.find(sent).iter().any(|h| {
+            h.payloads
+                .iter()
+                .any(|w| matches!(w.term, Term::Support | Term::Oppose | Term::Conditional))
+        })
     }
 
     /// Classifies the source region `[a, b)` by its comma-separated chunks: the last chunk
@@ -957,6 +1005,13 @@ impl<'t> Context<'t> {
 
     /// Classifies the words in `[a, b)` of the sentence as a source.
     fn classify(&self, sent: &str, mentions: &[M<'t>], a: usize, b: usize) -> Option<Resolved> {
+        // "Neither side said …": nobody in particular holds a position.
+        if sent
+            .get(a..b)
+            .is_some_and(|w| w.trim_start().to_lowercase().starts_with("neither"))
+        {
+            return None;
+        }
         let inside: Vec<&M<'t>> = mentions
             .iter()
             .filter(|m| m.start >= a && m.end <= b)
@@ -1087,8 +1142,18 @@ impl<'t> Context<'t> {
         {
             return mk(*group, Some(canonical.clone()), None, false, "actor.name");
         }
-        if let Some((_, Mention::Role(r))) = find(&|k| matches!(k, Mention::Role(_))) {
+        if let Some((m, Mention::Role(r))) = find(&|k| matches!(k, Mention::Role(_))) {
             let role = &self.topic.roles[*r];
+            // "Switzerland's government": a possessive of a place the topic does not know.
+            let before = sent[a..m.start].trim_end();
+            let possessive = before
+                .strip_suffix("'s")
+                .or_else(|| before.strip_suffix("\u{2019}s"))
+                .and_then(|b| b.split_whitespace().next_back())
+                .is_some_and(|w| w.chars().next().is_some_and(char::is_uppercase));
+            if possessive {
+                return mk(Group::Other, Some(span_text.to_string()), None, role.person, "actor.unknown_possessive");
+            }
             if let Some(a) = self.history.iter().rev().find(|a| a.roles.contains(r)) {
                 return mk(
                     a.group,
