@@ -549,7 +549,10 @@ impl<'t> Context<'t> {
         if content.start < cue.end {
             return;
         }
-        let head_end = (content.start + 60).min(content.end);
+        let mut head_end = (content.start + 60).min(content.end);
+        while !sent.is_char_boundary(head_end) {
+            head_end -= 1;
+        }
         let Some(m) = mentions.iter().find(|m| {
             m.start >= content.start
                 && m.start <= content.start + 4
@@ -933,6 +936,18 @@ impl<'t> Context<'t> {
             {
                 return None;
             }
+            // "Mr. Wang, in five hours of talks with Mr. Blinken, said": a parenthetical
+            // phrase between the source and the cue.
+            let first_word = chunk.split_whitespace().next().unwrap_or("");
+            if k > 0
+                && [
+                    "in", "at", "on", "after", "during", "with", "for", "from", "speaking", "asked",
+                    "briefing", "writing", "like", "unlike", "before", "since",
+                ]
+                .contains(&first_word)
+            {
+                continue;
+            }
             let has_mention = mentions.iter().any(|m| m.start >= s && m.end <= e);
             if !has_mention && chunk.chars().next().is_some_and(char::is_lowercase) && !appositive {
                 // "One senior official, briefing reporters on condition of anonymity,
@@ -944,6 +959,7 @@ impl<'t> Context<'t> {
                 let (ps, pe) = chunks[k - 1];
                 let name = sent[ps..pe].trim_matches(|c: char| c.is_whitespace() || c == ',');
                 let name_like = !name.is_empty()
+                    && !name.split_whitespace().next().is_some_and(|w| STOP_CAPS.contains(&w))
                     && name.split_whitespace().count() <= 5
                     && name.split_whitespace().all(|w| {
                         w.chars()
@@ -1642,7 +1658,10 @@ fn other_person(sent: &str, start: usize, end: usize, kinds: &[Mention]) -> bool
         && prev.ends_with('.')
         && prev.starts_with(|c: char| c.is_ascii_uppercase());
     if initial {
-        return true;
+        // "Merrick B. Garland" is Merrick Garland; "Anna Q. Liu" is not Liu He.
+        let given = sent[..start].split_whitespace().rev().nth(1).unwrap_or("");
+        let canonical_given = canonical.split_whitespace().next().unwrap_or("");
+        return given != canonical_given;
     }
     let prev_given = prev.chars().next().is_some_and(char::is_uppercase)
         && !titles.contains(&prev)
@@ -1708,8 +1727,9 @@ fn ends_clause(text: &str) -> bool {
             && b.get(i + 1).is_none_or(|c| c.is_ascii_whitespace())
             && {
                 let word_start = text[..i]
-                    .rfind(|c: char| !c.is_alphabetic())
-                    .map_or(0, |j| j + 1);
+                    .char_indices()
+                    .rfind(|(_, c)| !c.is_alphabetic())
+                    .map_or(0, |(j, c)| j + c.len_utf8());
                 !text[word_start..i]
                     .chars()
                     .next()
