@@ -428,10 +428,8 @@ fn closed_stdout_ends_the_run_quietly() {
 }
 
 /// A reported action whose 60-byte look-ahead window ends inside a multi-byte character
-/// (the curly apostrophe): attribution slices the sentence at that byte and panics.
+/// (the curly apostrophe): attribution used to slice the sentence there and panic.
 #[test]
-#[ignore = "bug: src/attribute/mod.rs reported_action slices at content.start + 60, \
-            which can fall inside a multi-byte character and panic"]
 fn multibyte_character_at_the_reported_action_window_does_not_panic() {
     let text = "A White House spokesman said China agreed on Wednesday to curb the \
                 shipments of fentanyl\u{2019}s precursor chemicals.";
@@ -456,11 +454,9 @@ fn multibyte_character_at_the_reported_action_window_does_not_panic() {
 
 /// A period after a lowercase letter whose word starts right after a multi-byte
 /// punctuation mark (the closing curly quote): the clause-end check slices one byte past
-/// the quote's first byte and panics. Input shrunk by the property test in
+/// the quote's first byte used to panic. Input shrunk by the property test in
 /// tests/annotate_props.rs.
 #[test]
-#[ignore = "bug: src/attribute/mod.rs ends_clause takes rfind(non-alphabetic) + 1 as the \
-            word start, which is inside a multi-byte character such as \u{201d}"]
 fn word_after_a_curly_quote_before_a_period_does_not_panic() {
     let text = "\"\u{201d}Mr.  said ";
     let line = serde_json::json!({"doc_id": "quote-word", "date": "2025", "text": text});

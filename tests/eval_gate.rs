@@ -49,12 +49,20 @@ fn check(report: &Report, speaker_floor: f64, stance_floor: f64) {
 
 #[test]
 fn held_out_test_set_keeps_its_scores() {
-    check(&run("corpus/gold/test.jsonl"), TEST_SPEAKER_FLOOR, TEST_STANCE_FLOOR);
+    check(
+        &run("corpus/gold/test.jsonl"),
+        TEST_SPEAKER_FLOOR,
+        TEST_STANCE_FLOOR,
+    );
 }
 
 #[test]
 fn dev_set_keeps_its_scores() {
-    check(&run("corpus/gold/dev.jsonl"), DEV_SPEAKER_FLOOR, DEV_STANCE_FLOOR);
+    check(
+        &run("corpus/gold/dev.jsonl"),
+        DEV_SPEAKER_FLOOR,
+        DEV_STANCE_FLOOR,
+    );
 }
 
 // Measured scores and floors (macro-F1), updated together with README's score table.
