@@ -286,7 +286,9 @@ impl<'t> Context<'t> {
         // A promoted final cue whose source is only a reference ("…, the agency reported")
         // loses to an earlier cue with a named source ("Mr. Xi told Mr. Biden …").
         if order.first() != cues.first() {
-            let weak = result.as_ref().is_some_and(|(_, r)| r.how.starts_with("resolve."));
+            let weak = result
+                .as_ref()
+                .is_some_and(|(_, r)| r.how.starts_with("resolve."));
             if weak {
                 let first = cues.iter().find_map(|&(cs, ce, kind)| {
                     self.by_cue(sent, &mentions, quotes, (cs, ce), kind)
@@ -941,8 +943,8 @@ impl<'t> Context<'t> {
             let first_word = chunk.split_whitespace().next().unwrap_or("");
             if k > 0
                 && [
-                    "in", "at", "on", "after", "during", "with", "for", "from", "speaking", "asked",
-                    "briefing", "writing", "like", "unlike", "before", "since",
+                    "in", "at", "on", "after", "during", "with", "for", "from", "speaking",
+                    "asked", "briefing", "writing", "like", "unlike", "before", "since",
                 ]
                 .contains(&first_word)
             {
@@ -959,7 +961,10 @@ impl<'t> Context<'t> {
                 let (ps, pe) = chunks[k - 1];
                 let name = sent[ps..pe].trim_matches(|c: char| c.is_whitespace() || c == ',');
                 let name_like = !name.is_empty()
-                    && !name.split_whitespace().next().is_some_and(|w| STOP_CAPS.contains(&w))
+                    && !name
+                        .split_whitespace()
+                        .next()
+                        .is_some_and(|w| STOP_CAPS.contains(&w))
                     && name.split_whitespace().count() <= 5
                     && name.split_whitespace().all(|w| {
                         w.chars()
@@ -1168,7 +1173,13 @@ impl<'t> Context<'t> {
                 .and_then(|b| b.split_whitespace().next_back())
                 .is_some_and(|w| w.chars().next().is_some_and(char::is_uppercase));
             if possessive {
-                return mk(Group::Other, Some(span_text.to_string()), None, role.person, "actor.unknown_possessive");
+                return mk(
+                    Group::Other,
+                    Some(span_text.to_string()),
+                    None,
+                    role.person,
+                    "actor.unknown_possessive",
+                );
             }
             if let Some(a) = self.history.iter().rev().find(|a| a.roles.contains(r)) {
                 return mk(

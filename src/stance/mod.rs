@@ -83,7 +83,7 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
                     hedged = true;
                     evidence.push(e("hedge"));
                 }
-                Term::Negation => {}
+                Term::Negation | Term::Ignore => {}
             }
         }
     }
@@ -112,6 +112,10 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
             evidence,
         };
     }
+    // A strong precondition ("only if", "in exchange for") makes the stance conditional; a
+    // weak one ("if") only beside another stance term. (Requiring an offer beside a weak
+    // one, to read "countermeasures if tariffs are imposed" as a threat, lost more than it
+    // gained on dev.)
     let (label, confidence) = if cond >= 2 || (cond > 0 && support + oppose > 0) {
         (Label::Conditional, (0.55 + 0.1 * cond as f64).min(0.9))
     } else if support > oppose && support >= MIN_VOTES {

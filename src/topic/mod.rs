@@ -125,6 +125,10 @@ pub struct StanceSpec {
     /// Hedges.
     #[serde(default)]
     pub hedges: Vec<String>,
+    /// Phrases that look like stance terms but are not ("on condition of anonymity",
+    /// "National Narcotics Control Commission"): they are matched and cast no vote.
+    #[serde(default)]
+    pub ignore: Vec<String>,
     /// Words that name the stance's target ("China", "cooperation"): speakers of the groups
     /// in `target_required_for` take a stance only in sentences that name it, so that
     /// Mexico's tariffs on the United States are not read as a view on US–China ties.
@@ -206,6 +210,8 @@ pub enum Term {
     Negation,
     /// Softens the position.
     Hedge,
+    /// Matches a phrase so that the terms inside it cast no vote.
+    Ignore,
 }
 
 /// A stance term with its vote weight (`"accused^2"` in the topic file votes twice).
@@ -439,6 +445,7 @@ impl Topic {
             ),
             ("stance.negation".into(), &s.negation, Term::Negation, None),
             ("stance.hedges".into(), &s.hedges, Term::Hedge, None),
+            ("stance.ignore".into(), &s.ignore, Term::Ignore, None),
         ];
         for (key, terms) in &s.by_group {
             let g = Group::parse(key)
