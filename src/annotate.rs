@@ -5,7 +5,7 @@
 
 use crate::attribute;
 use crate::corpus::Article;
-use crate::record::{Evidence, SentenceRecord, Speaker, TextSpan, SCHEMA};
+use crate::record::{Evidence, Label, SentenceRecord, Speaker, TextSpan, SCHEMA};
 use crate::segment;
 use crate::stance;
 use crate::topic::Topic;
@@ -41,16 +41,36 @@ impl Annotator {
         let text = article.text.as_str();
         let sentences = segment::split(text);
         let attrs = attribute::attribute(&self.topic, text, &article.date, &sentences);
+        let mut stances: Vec<stance::Stance> = sentences
+            .iter()
+            .zip(&attrs)
+            .map(|(s, a)| match self.model {
+                StanceModel::Rules => stance::rules(&self.topic, &text[s.start..s.end], a),
+            })
+            .collect();
+        // A quote's continuation or a list item with no stance terms of its own carries the
+        // stance of the sentence it continues ("… these steps:" / "- a class-wide ban;").
+        for i in 0..stances.len() {
+            if let Some(j) = attrs[i].carried_from.filter(|&j| j < i) {
+                if stances[i].label == Label::Neutral && !stances[i].has_votes() {
+                    let from = stances[j].clone();
+                    let st = &mut stances[i];
+                    st.label = from.label;
+                    st.confidence = (from.confidence * 0.8 * 1000.0).round() / 1000.0;
+                    st.evidence.push(Evidence {
+                        rule: "stance.carried".into(),
+                        text: String::new(),
+                    });
+                }
+            }
+        }
         sentences
             .iter()
             .zip(attrs)
+            .zip(stances)
             .enumerate()
-            .map(|(i, (s, a))| {
+            .map(|(i, ((s, a), st))| {
                 let sent = &text[s.start..s.end];
-                // The stance stage sees the sentence and offsets relative to it.
-                let st = match self.model {
-                    StanceModel::Rules => stance::rules(&self.topic, sent, &a),
-                };
                 let mut evidence: Vec<Evidence> = a.evidence.clone();
                 evidence.extend(st.evidence);
                 SentenceRecord {

@@ -41,6 +41,9 @@ pub struct Attribution {
     pub also: Vec<Group>,
     /// Which rules decided.
     pub evidence: Vec<Evidence>,
+    /// The sentence (index) whose speaker this one carries: a quote's continuation or a
+    /// list item under its introduction.
+    pub carried_from: Option<usize>,
 }
 
 impl Attribution {
@@ -54,6 +57,7 @@ impl Attribution {
             content: None,
             also: Vec::new(),
             evidence: vec![ev("narration", "")],
+            carried_from: None,
         }
     }
 }
@@ -171,6 +175,7 @@ pub fn attribute(
                         .clone()
                         .or_else(|| from.source.map(|sp| text[sp.start..sp.end].to_string()));
                     a.evidence = vec![ev("list.item", "")];
+                    a.carried_from = Some(li);
                     continue;
                 }
             }
@@ -212,6 +217,7 @@ pub fn attribute(
                 });
                 a.also = Vec::new();
                 a.evidence = vec![ev("quote.continuation", "")];
+                a.carried_from = Some(src);
             }
         }
     }
@@ -328,6 +334,7 @@ impl<'t> Context<'t> {
                             content: None,
                             also: Vec::new(),
                             evidence: vec![ev("action", &sent[r.start..r.end]), ev(r.how, "")],
+                            carried_from: None,
                         };
                         self.remember(sent, &r, &mentions);
                         a
@@ -469,6 +476,7 @@ impl<'t> Context<'t> {
                 content,
                 also: Vec::new(),
                 evidence,
+                carried_from: None,
             },
             resolved,
         )

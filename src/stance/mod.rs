@@ -26,6 +26,9 @@ pub struct Stance {
 /// Votes a label needs (measured on dev: requiring two lost more than it gained).
 const MIN_VOTES: u32 = 1;
 
+/// How far (in bytes) a relief verb reaches forward to its measure: about six words.
+const RELIEF_REACH: usize = 48;
+
 /// How far back (in bytes) a negator reaches: about four short words.
 const NEGATION_REACH: usize = 24;
 
@@ -48,8 +51,39 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
                 || ns == start
         })
     };
-    for h in &hits {
+    // Relief of a punitive measure: a relief verb and a measure within a few words after it,
+    // in the same clause ("lifts farm-goods tariffs", "cut the fentanyl tariff to 10%").
+    let has = |h: &crate::topic::Hit<'_, crate::topic::Weighted>, t: Term| {
+        h.payloads.iter().any(|w| w.term == t)
+    };
+    let mut relieved = vec![false; hits.len()];
+    let mut relieving = vec![false; hits.len()];
+    for (i, h) in hits.iter().enumerate() {
+        if !has(h, Term::Relief) {
+            continue;
+        }
+        for (j, o) in hits.iter().enumerate().skip(i + 1) {
+            let gap = &sent[h.end..o.start];
+            if gap.len() > RELIEF_REACH || gap.contains([',', ';', '.']) {
+                break;
+            }
+            if has(o, Term::Punitive) {
+                relieved[j] = true;
+                relieving[i] = true;
+                break;
+            }
+        }
+    }
+    for (i, h) in hits.iter().enumerate() {
         let words = &sent[h.start..h.end];
+        if relieving[i] {
+            support += 2;
+            evidence.push(Evidence {
+                rule: "relief".into(),
+                text: words.to_string(),
+            });
+            continue;
+        }
         let e = |rule: &str| Evidence {
             rule: rule.to_string(),
             text: words.to_string(),
@@ -83,7 +117,15 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
                     hedged = true;
                     evidence.push(e("hedge"));
                 }
-                Term::Negation | Term::Ignore => {}
+                Term::Punitive if relieved[i] => {}
+                Term::Punitive if negated(h.start) => {
+                    evidence.push(e("negation.cancels_oppose"));
+                }
+                Term::Punitive => {
+                    oppose += weight;
+                    evidence.push(e("lexicon.punitive"));
+                }
+                Term::Negation | Term::Ignore | Term::Relief => {}
             }
         }
     }
@@ -186,6 +228,18 @@ fn contains_word(text: &str, word: &str) -> bool {
     })
 }
 
+impl Stance {
+    /// Whether any support, oppose or precondition term voted.
+    pub fn has_votes(&self) -> bool {
+        self.evidence.iter().any(|e| {
+            e.rule.starts_with("lexicon.")
+                || e.rule == "negation"
+                || e.rule == "precondition"
+                || e.rule == "relief"
+        })
+    }
+}
+
 fn margin_confidence(margin: u32) -> f64 {
     (0.5 + 0.12 * margin as f64).min(0.95)
 }
@@ -210,6 +264,7 @@ mod tests {
             content: None,
             also: Vec::new(),
             evidence: Vec::new(),
+            carried_from: None,
         }
     }
 

@@ -125,6 +125,14 @@ pub struct StanceSpec {
     /// Hedges.
     #[serde(default)]
     pub hedges: Vec<String>,
+    /// Verbs of relief ("lift", "cut", "suspend"): before a punitive measure they make a
+    /// conciliatory move ("China lifts farm-goods tariffs").
+    #[serde(default)]
+    pub relief: Vec<String>,
+    /// Punitive measures ("tariff", "sanctions", "Entity List"): on their own they vote for
+    /// opposition; after a relief verb, for support.
+    #[serde(default)]
+    pub punitive: Vec<String>,
     /// Phrases that look like stance terms but are not ("on condition of anonymity",
     /// "National Narcotics Control Commission"): they are matched and cast no vote.
     #[serde(default)]
@@ -212,6 +220,10 @@ pub enum Term {
     Hedge,
     /// Matches a phrase so that the terms inside it cast no vote.
     Ignore,
+    /// A verb of relief.
+    Relief,
+    /// A punitive measure.
+    Punitive,
 }
 
 /// A stance term with its vote weight (`"accused^2"` in the topic file votes twice).
@@ -446,6 +458,8 @@ impl Topic {
             ("stance.negation".into(), &s.negation, Term::Negation, None),
             ("stance.hedges".into(), &s.hedges, Term::Hedge, None),
             ("stance.ignore".into(), &s.ignore, Term::Ignore, None),
+            ("stance.relief".into(), &s.relief, Term::Relief, None),
+            ("stance.punitive".into(), &s.punitive, Term::Punitive, None),
         ];
         for (key, terms) in &s.by_group {
             let g = Group::parse(key)
