@@ -750,7 +750,13 @@ impl<'t> Context<'t> {
             "with",
             "as",
         ];
-        let rest = sent.get(end..).unwrap_or("");
+        let mut rest = sent.get(end..).unwrap_or("");
+        // "Wang Xiaohong, China's minister of public security, met …": skip the appositive.
+        if let Some(after) = rest.strip_prefix(',') {
+            if let Some(i) = after.find(',').filter(|&i| i < 90) {
+                rest = &after[i + 1..];
+            }
+        }
         let words = rest
             .split(|c: char| c.is_whitespace() || c == ',')
             .filter(|w| !w.is_empty());
