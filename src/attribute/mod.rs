@@ -384,6 +384,14 @@ impl<'t> Context<'t> {
                 (r, (ce, end_trim), "cue.impersonal")
             }
             CueKind::Verb => {
+                // "Mr. Wang has not said whether …": nobody states a position.
+                let prev = sent[..cs].split_whitespace().next_back().unwrap_or("");
+                if ["not", "never", "didn't", "hasn't", "haven't", "won't", "wouldn't"].contains(&prev)
+                    || prev.ends_with("n't")
+                    || prev.ends_with("n\u{2019}t")
+                {
+                    return None;
+                }
                 // "The talks are expected …", "it was reported …": passive, no source here.
                 if preceded_by_be(sent, cs) {
                     // "was announced by the Ministry of Commerce": the agent is the source.
@@ -605,7 +613,7 @@ impl<'t> Context<'t> {
     /// The sentence's subject, when it is an actor: "China has implemented …",
     /// "On Monday, the White House announced …".
     fn subject(&self, sent: &str, mentions: &[M<'t>], quotes: &[Quote]) -> Option<Resolved> {
-        let dateline = dateline_end(sent);
+        let dateline = dateline_end(sent).max(list_marker_end(sent));
         let intro = leading_intro(&sent[dateline..]) + dateline;
         let found = [dateline, intro].into_iter().find_map(|lead| {
             let (i, m) = mentions.iter().enumerate().find(|(_, m)| m.start >= lead)?;
@@ -1726,6 +1734,14 @@ fn final_attribution(sent: &str, cs: usize, ce: usize) -> bool {
         ]
         .contains(&next);
     (source_words <= 6 && tail_words <= 3) || (source_words == 0 && tail_words <= 12 && inverted)
+}
+
+/// End of a list marker ("- ", "2. "), or 0.
+fn list_marker_end(sent: &str) -> usize {
+    if !is_list_item(sent) {
+        return 0;
+    }
+    sent.find(' ').map_or(0, |i| i + 1)
 }
 
 /// True when the sentence is a list item ("- …", "* …", "• …", "1. …", "2) …").
