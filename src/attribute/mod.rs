@@ -47,7 +47,8 @@ pub struct Attribution {
 }
 
 impl Attribution {
-    fn narration() -> Self {
+    /// The attribution of narration: nobody holds a position.
+    pub fn narration() -> Self {
         Attribution {
             group: Group::None,
             source: None,
@@ -1660,33 +1661,7 @@ fn other_person(sent: &str, start: usize, end: usize, kinds: &[Mention]) -> bool
     let next_cap = next.chars().next().is_some_and(char::is_uppercase)
         && !sent[end..].starts_with([',', '.', '\'', '\u{2019}']);
     let prev = sent[..start].split_whitespace().next_back().unwrap_or("");
-    let titles = [
-        "Mr.",
-        "Ms.",
-        "Mrs.",
-        "Dr.",
-        "President",
-        "Premier",
-        "Minister",
-        "Secretary",
-        "Vice",
-        "Chairman",
-        "Ambassador",
-        "Spokesman",
-        "Spokeswoman",
-        "Sen.",
-        "Rep.",
-        "Gov.",
-        "Gen.",
-        "Prof.",
-        "Director",
-        "Administrator",
-        "Leader",
-        "Speaker",
-        "Mr",
-        "Ms",
-        "Dr",
-    ];
+    let titles = TITLES;
     let initial = prev.len() == 2
         && prev.ends_with('.')
         && prev.starts_with(|c: char| c.is_ascii_uppercase());

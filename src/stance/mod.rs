@@ -257,15 +257,9 @@ mod tests {
     fn attr(group: Group) -> Attribution {
         Attribution {
             group,
-            source: None,
-            resolved: None,
-            actor: None,
-            cue: None,
-            content: None,
-            also: Vec::new(),
-            evidence: Vec::new(),
-            carried_from: None,
+            ..Attribution::narration()
         }
+    }
     }
 
     /// (rule under test, speaker group, sentence, expected label, expected hedged)
