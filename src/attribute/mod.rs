@@ -387,7 +387,10 @@ impl<'t> Context<'t> {
             CueKind::Verb => {
                 // "Mr. Wang has not said whether …": nobody states a position.
                 let prev = sent[..cs].split_whitespace().next_back().unwrap_or("");
-                if ["not", "never", "didn't", "hasn't", "haven't", "won't", "wouldn't"].contains(&prev)
+                if [
+                    "not", "never", "didn't", "hasn't", "haven't", "won't", "wouldn't",
+                ]
+                .contains(&prev)
                     || prev.ends_with("n't")
                     || prev.ends_with("n\u{2019}t")
                 {

@@ -260,7 +260,6 @@ mod tests {
             ..Attribution::narration()
         }
     }
-    }
 
     /// (rule under test, speaker group, sentence, expected label, expected hedged)
     const CASES: &[(&str, Group, &str, Label, bool)] = &[
