@@ -74,6 +74,23 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
             }
         }
     }
+    // Cooperation as the object of an opposing verb ("halts drug cooperation", "undermined
+    // the basis for that work"): the verb's vote stands, the object's does not.
+    let mut damaged = vec![false; hits.len()];
+    for (i, h) in hits.iter().enumerate() {
+        if !has(h, Term::Oppose) || relieving[i] {
+            continue;
+        }
+        for (j, o) in hits.iter().enumerate().skip(i + 1) {
+            let gap = &sent[h.end..o.start];
+            if gap.len() > RELIEF_REACH || gap.contains([',', ';', '.']) || gap.contains(" but ") {
+                break;
+            }
+            if has(o, Term::Support) && !has(o, Term::Oppose) {
+                damaged[j] = true;
+            }
+        }
+    }
     for (i, h) in hits.iter().enumerate() {
         let words = &sent[h.start..h.end];
         if relieving[i] {
@@ -97,6 +114,9 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
                 Term::Support if negated(h.start) => {
                     oppose += weight;
                     evidence.push(e("negation"));
+                }
+                Term::Support if damaged[i] => {
+                    evidence.push(e("object_of_opposition"));
                 }
                 Term::Support => {
                     support += weight;
