@@ -957,6 +957,19 @@ impl<'t> Context<'t> {
                 }
                 return self.classify(sent, mentions, tail_start, e);
             }
+            // "…, a move Chinese officials have condemned": a reduced relative clause.
+            if k > 0 && k + 1 == chunks.len() && (chunk.starts_with("a ") || chunk.starts_with("an ") || chunk.starts_with("steps ")) {
+                let second_word_end = chunk.split_whitespace().take(2).map(str::len).sum::<usize>() + 1;
+                let chunk_start = s + (sent[s..e].len() - sent[s..e].trim_start_matches(|c: char| c.is_whitespace() || c == ',').len());
+                let actor_later = mentions
+                    .iter()
+                    .filter(|m| m.start >= chunk_start && m.end <= e)
+                    .all(|m| m.start > chunk_start + second_word_end);
+                let has_actor = mentions.iter().any(|m| m.start >= chunk_start && m.end <= e);
+                if has_actor && actor_later {
+                    return None;
+                }
+            }
             // "…, which Mr. Trump had cited …": a cue inside a relative clause.
             let lower_first = chunk.split_whitespace().next().unwrap_or("").to_lowercase();
             if k + 1 == chunks.len()
@@ -1102,7 +1115,18 @@ impl<'t> Context<'t> {
         {
             // A listed office holder outside every term of office (a president-elect, a
             // former president) speaks for nobody's government.
-            let held = self.topic.leaders.iter().filter(|l| &l.name == canonical);
+            // "Donald J. Trump" holds the offices listed for "Donald Trump".
+            let plain = |n: &str| {
+                n.split_whitespace()
+                    .filter(|w| !(w.len() == 2 && w.ends_with('.')))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let held = self
+                .topic
+                .leaders
+                .iter()
+                .filter(|l| plain(&l.name) == plain(canonical));
             let mut any = false;
             let mut now = false;
             for l in held {
@@ -1228,12 +1252,34 @@ impl<'t> Context<'t> {
             if let Some(g) = role.default {
                 return mk(g, None, None, role.person, "resolve.role_default");
             }
-            if let Some(a) = self
+            // "Washington will keep the tariffs, and officials said …": an actor named
+            // earlier in the same clause, outside any quotation.
+            let clause_start = sent[..m.start]
+                .rfind(['"', '\u{201C}', '\u{201D}', ';'])
+                .map_or(0, |i| i + 1);
+            let earlier = mentions
+                .iter()
+                .filter(|o| o.start >= clause_start && o.end <= m.start)
+                .find_map(|o| match o.kinds.first() {
+                    Some(Mention::Name { group, canonical })
+                    | Some(Mention::Person { group, canonical })
+                        if *group != Group::Experts =>
+                    {
+                        Some((*group, canonical.clone()))
+                    }
+                    _ => None,
+                });
+            if let Some((g, name)) = earlier {
+                return mk(g, Some(name.clone()), Some(name), role.person, "resolve.same_clause");
+            }
+            // Otherwise the last source (preferred) or the last actor named.
+            let last = self
                 .history
                 .iter()
                 .rev()
-                .find(|a| a.group != Group::Experts)
-            {
+                .find(|a| a.group != Group::Experts && a.source)
+                .or_else(|| self.history.iter().rev().find(|a| a.group != Group::Experts));
+            if let Some(a) = last {
                 return mk(
                     a.group,
                     Some(a.name.clone()),
