@@ -6,6 +6,8 @@
 //! makes the sentence conditional; a hedge sets `hedged`. Narration (speaker `none`) is
 //! neutral, as the annotation guide asks. Every vote is kept as evidence.
 
+pub mod head;
+
 use crate::attribute::Attribution;
 use crate::record::{Evidence, Group, Label};
 use crate::topic::{Term, Topic};
@@ -21,6 +23,8 @@ pub struct Stance {
     pub confidence: f64,
     /// The terms and rules that fired.
     pub evidence: Vec<Evidence>,
+    /// Weighted votes for support, oppose and conditional, as counted by the rules.
+    pub votes: [u32; 3],
 }
 
 /// Votes a label needs (measured on dev: requiring two lost more than it gained).
@@ -159,6 +163,7 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
             hedged,
             confidence: 0.7,
             evidence,
+            votes: [support, oppose, cond],
         };
     }
     // Some speakers take a stance on cooperation only where the sentence names its target.
@@ -172,6 +177,7 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
             hedged,
             confidence: 0.6,
             evidence,
+            votes: [support, oppose, cond],
         };
     }
     // A strong precondition ("only if", "in exchange for") makes the stance conditional; a
@@ -210,6 +216,7 @@ pub fn rules(topic: &Topic, sent: &str, attr: &Attribution) -> Stance {
         hedged,
         confidence,
         evidence,
+        votes: [support, oppose, cond],
     }
 }
 
