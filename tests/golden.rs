@@ -11,7 +11,11 @@ fn run(args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -27,7 +31,12 @@ fn split_json() {
 
 #[test]
 fn annotate_records() {
-    let out = run(&["annotate", "tests/fixtures/golden/articles.jsonl", "--threads", "1"]);
+    let out = run(&[
+        "annotate",
+        "tests/fixtures/golden/articles.jsonl",
+        "--threads",
+        "1",
+    ]);
     // One pretty-printed record per sentence, so that a diff points at the field.
     let pretty: Vec<String> = out
         .lines()
