@@ -7,7 +7,7 @@ use crate::attribute;
 use crate::corpus::Article;
 use crate::record::{Evidence, Label, SentenceRecord, Speaker, TextSpan, SCHEMA};
 use crate::segment;
-use crate::stance;
+use crate::stance::{self, head};
 use crate::topic::Topic;
 
 /// Which stance model runs.
@@ -38,6 +38,15 @@ impl Annotator {
 
     /// Annotates one article: one record per sentence, in text order.
     pub fn annotate(&self, article: &Article) -> Vec<SentenceRecord> {
+        self.annotate_detailed(article)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect()
+    }
+
+    /// Like [`Annotator::annotate`], with each sentence's rule features for a trained head
+    /// (see [`crate::stance::head::rule_features`]).
+    pub fn annotate_detailed(&self, article: &Article) -> Vec<(SentenceRecord, Vec<f32>)> {
         let text = article.text.as_str();
         let sentences = segment::split(text);
         let attrs = attribute::attribute(&self.topic, text, &article.date, &sentences);
@@ -71,9 +80,10 @@ impl Annotator {
             .enumerate()
             .map(|(i, ((s, a), st))| {
                 let sent = &text[s.start..s.end];
+                let features = head::rule_features(a.group, &st);
                 let mut evidence: Vec<Evidence> = a.evidence.clone();
                 evidence.extend(st.evidence);
-                SentenceRecord {
+                let record = SentenceRecord {
                     schema: SCHEMA.to_string(),
                     doc_id: article.doc_id.clone(),
                     date: article.date,
@@ -100,7 +110,8 @@ impl Annotator {
                     hedged: st.hedged,
                     confidence: (st.confidence * 1000.0).round() / 1000.0,
                     evidence,
-                }
+                };
+                (record, features)
             })
             .collect()
     }

@@ -958,14 +958,30 @@ impl<'t> Context<'t> {
                 return self.classify(sent, mentions, tail_start, e);
             }
             // "…, a move Chinese officials have condemned": a reduced relative clause.
-            if k > 0 && k + 1 == chunks.len() && (chunk.starts_with("a ") || chunk.starts_with("an ") || chunk.starts_with("steps ")) {
-                let second_word_end = chunk.split_whitespace().take(2).map(str::len).sum::<usize>() + 1;
-                let chunk_start = s + (sent[s..e].len() - sent[s..e].trim_start_matches(|c: char| c.is_whitespace() || c == ',').len());
+            if k > 0
+                && k + 1 == chunks.len()
+                && (chunk.starts_with("a ")
+                    || chunk.starts_with("an ")
+                    || chunk.starts_with("steps "))
+            {
+                let second_word_end = chunk
+                    .split_whitespace()
+                    .take(2)
+                    .map(str::len)
+                    .sum::<usize>()
+                    + 1;
+                let chunk_start = s
+                    + (sent[s..e].len()
+                        - sent[s..e]
+                            .trim_start_matches(|c: char| c.is_whitespace() || c == ',')
+                            .len());
                 let actor_later = mentions
                     .iter()
                     .filter(|m| m.start >= chunk_start && m.end <= e)
                     .all(|m| m.start > chunk_start + second_word_end);
-                let has_actor = mentions.iter().any(|m| m.start >= chunk_start && m.end <= e);
+                let has_actor = mentions
+                    .iter()
+                    .any(|m| m.start >= chunk_start && m.end <= e);
                 if has_actor && actor_later {
                     return None;
                 }
@@ -1270,7 +1286,13 @@ impl<'t> Context<'t> {
                     _ => None,
                 });
             if let Some((g, name)) = earlier {
-                return mk(g, Some(name.clone()), Some(name), role.person, "resolve.same_clause");
+                return mk(
+                    g,
+                    Some(name.clone()),
+                    Some(name),
+                    role.person,
+                    "resolve.same_clause",
+                );
             }
             // Otherwise the last source (preferred) or the last actor named.
             let last = self
@@ -1278,7 +1300,12 @@ impl<'t> Context<'t> {
                 .iter()
                 .rev()
                 .find(|a| a.group != Group::Experts && a.source)
-                .or_else(|| self.history.iter().rev().find(|a| a.group != Group::Experts));
+                .or_else(|| {
+                    self.history
+                        .iter()
+                        .rev()
+                        .find(|a| a.group != Group::Experts)
+                });
             if let Some(a) = last {
                 return mk(
                     a.group,

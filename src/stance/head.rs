@@ -7,7 +7,26 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::Label;
+use crate::record::{Group, Label};
+use crate::stance::Stance;
+
+/// The rule model's output as features for stacking: speaker group (one-hot), rule label
+/// (one-hot), hedge, and the weighted votes for support, oppose and conditional (capped).
+pub fn rule_features(group: Group, stance: &Stance) -> Vec<f32> {
+    let mut f = Vec::with_capacity(RULE_FEATURES);
+    f.extend(Group::ALL.iter().map(|&g| f32::from(u8::from(g == group))));
+    f.extend(
+        Label::ALL
+            .iter()
+            .map(|&l| f32::from(u8::from(l == stance.label))),
+    );
+    f.push(f32::from(u8::from(stance.hedged)));
+    f.extend(stance.votes.iter().map(|&v| v.min(6) as f32 / 6.0));
+    f
+}
+
+/// Length of [`rule_features`].
+pub const RULE_FEATURES: usize = 5 + 4 + 1 + 3;
 
 /// Hyper-parameters of training.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
@@ -115,10 +134,11 @@ impl Head {
     /// The most probable label and its probability.
     pub fn predict(&self, x: &[f32]) -> (Label, f64) {
         let p = self.probabilities(x);
-        let (i, &best) = p
-            .iter()
-            .enumerate()
-            .fold((0, &f64::MIN), |acc, (i, v)| if *v > *acc.1 { (i, v) } else { acc });
+        let (i, &best) =
+            p.iter().enumerate().fold(
+                (0, &f64::MIN),
+                |acc, (i, v)| if *v > *acc.1 { (i, v) } else { acc },
+            );
         (self.labels[i], best)
     }
 }
