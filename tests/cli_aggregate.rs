@@ -338,3 +338,26 @@ fn table_is_the_default_and_reads_from_stdin() {
     assert!(jan.contains("71.4% [ 35.9,  91.8]"), "{jan}");
     assert!(jan.contains("+0.67 [+0.07, +1.00]"), "{jan}");
 }
+
+#[test]
+fn gzip_input_gives_the_same_output() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    // No .gz in the name: gzip is recognised by its magic bytes.
+    let path = dir.path().join("annotated.jsonl.bin");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&std::fs::read(FIXTURE).unwrap()).unwrap();
+    std::fs::write(&path, enc.finish().unwrap()).unwrap();
+    let out = stanceline(&["aggregate", path.to_str().unwrap(), "--format", "csv", "-q"]);
+    assert_eq!(out.status.code(), Some(1));
+    check_csv(&String::from_utf8(out.stdout).unwrap(), &MONTHLY);
+}
+
+#[test]
+fn a_missing_input_stops_the_run() {
+    let out = stanceline(&["aggregate", "tests/fixtures/analysis/no-such-file.jsonl"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("no-such-file.jsonl"));
+}

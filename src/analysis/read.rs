@@ -346,4 +346,33 @@ mod tests {
         let bj = rows.iter().find(|r| r.actor == Group::Beijing).unwrap();
         assert_eq!((bj.n, bj.articles), (2, 1));
     }
+
+    #[test]
+    fn an_article_that_comes_back_follows_its_first_decision() {
+        let story = "Negotiators from both capitals agreed to extend the science and \
+            technology agreement for another five years after months of review.";
+        let other = "Port officials reported a record number of container arrivals during \
+            the holiday season despite the new inspection regime.";
+        let mut agg = Aggregator::new(Bucket::Month, Some(0.8));
+        let feed = [
+            ("kept", story),
+            ("copy", story),
+            ("third", other),
+            ("copy", "A later sentence of the folded copy."),
+            ("kept", "A later sentence of the kept article."),
+        ];
+        for (doc, text) in feed {
+            agg.push(
+                AnnotatedRecord::parse(&line(doc, "2025-06-01", "experts", "support", text))
+                    .unwrap(),
+            );
+        }
+        let t = agg.finish();
+        assert_eq!(t.folded, 1);
+        // kept: 2 sentences, third: 1; the copy's two runs are both dropped.
+        let cell = t.cells.values().next().unwrap();
+        assert_eq!(cell.n(), 3);
+        let docs: Vec<&str> = cell.docs.iter().map(String::as_str).collect();
+        assert_eq!(docs, ["kept", "third"]);
+    }
 }
