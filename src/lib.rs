@@ -12,6 +12,7 @@
 //! it over articles in parallel and write the records in input order.
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod annotate;
 pub mod attribute;
 pub mod corpus;

@@ -1,8 +1,10 @@
 //! The command line: one file per subcommand. This is the only place that uses `anyhow`,
 //! prints to the terminal or decides exit codes.
 
+mod aggregate;
 mod annotate;
 mod eval;
+mod merge;
 mod output;
 mod split;
 
@@ -30,6 +32,10 @@ enum Command {
     Split(split::Args),
     /// Score annotated output against a gold file (speaker and stance).
     Eval(eval::Args),
+    /// Stance shares per period and actor group, with intervals, from annotated JSONL.
+    Aggregate(aggregate::Args),
+    /// Combine partial tallies from `aggregate --partial` into one aggregate.
+    Merge(merge::Args),
 }
 
 /// Exit code when the run finished but some input records were rejected.
@@ -42,6 +48,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Annotate(args) => annotate::run(args),
         Command::Split(args) => split::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Aggregate(args) => aggregate::run(args),
+        Command::Merge(args) => merge::run(args),
     }
 }
 
