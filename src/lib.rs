@@ -16,6 +16,7 @@ pub mod analysis;
 pub mod annotate;
 pub mod attribute;
 pub mod corpus;
+pub mod encoder;
 pub mod error;
 pub mod eval;
 pub mod record;

@@ -13,12 +13,18 @@ use rayon::prelude::*;
 use stanceline::annotate::{Annotator, StanceModel};
 use stanceline::corpus::{Article, Inputs};
 use stanceline::record::{Group, Label, SentenceRecord};
+use stanceline::encoder::{model_present, CandleEncoder, Encoder, DEFAULT_MODEL_DIR};
+use stanceline::record::{Evidence, SentenceRecord as Record};
+use stanceline::stance::head::Heads;
 use stanceline::topic::{Topic, DEFAULT_TOPIC_PATH};
 
 use super::{output, EXIT_SOME_REJECTED};
 
 /// The shipped topic file, built in so the binary works from any folder.
 const BUILTIN_TOPIC: &str = include_str!("../../models/topics/us-china.toml");
+
+/// Where `stanceline train` puts the heads by default.
+pub const DEFAULT_HEADS: &str = "models/heads/stance.json";
 
 /// Articles per parallel batch: large enough to keep all threads busy, small enough that
 /// memory stays bounded however long the input is.
@@ -52,9 +58,16 @@ pub struct Args {
     /// [default: models/topics/us-china.toml if present, else the built-in copy].
     #[arg(long, value_name = "FILE")]
     pub topic: Option<PathBuf>,
-    /// Stance model.
-    #[arg(long, value_enum, default_value_t = StanceArg::Rules)]
-    pub stance: StanceArg,
+    /// Stance model [default: ensemble when the encoder and the trained heads are present,
+    /// else rules].
+    #[arg(long, value_enum)]
+    pub stance: Option<StanceArg>,
+    /// Trained stance heads (from `stanceline train`).
+    #[arg(long, default_value = DEFAULT_HEADS, value_name = "FILE")]
+    pub heads: PathBuf,
+    /// Folder of the sentence encoder's files (from scripts/fetch-model).
+    #[arg(long, default_value = DEFAULT_MODEL_DIR, value_name = "DIR")]
+    pub model_dir: PathBuf,
     /// Print an actor × stance table to stderr at the end.
     #[arg(long)]
     pub summary: bool,
@@ -71,6 +84,10 @@ pub struct Args {
 pub enum StanceArg {
     /// Lexicon rules from the topic file.
     Rules,
+    /// A head trained on sentence embeddings (needs the encoder and the heads file).
+    Neural,
+    /// A head over the embeddings and the rules' outputs (needs the encoder and heads).
+    Ensemble,
 }
 
 /// Bad-record policy.
@@ -104,10 +121,73 @@ struct Tally {
     cells: BTreeMap<(Group, Label), u64>,
 }
 
+/// The trained stance model: the encoder (owned by the writing thread and fed whole
+/// batches of sentences) and the head to apply.
+struct Trained {
+    encoder: CandleEncoder,
+    heads: Heads,
+    ensemble: bool,
+}
+
+/// Loads the trained model when asked for or available; says once why rules run instead.
+fn trained_model(args: &Args, threads: usize) -> anyhow::Result<Option<Trained>> {
+    let present = model_present(&args.model_dir) && args.heads.is_file();
+    let wanted = match args.stance {
+        Some(StanceArg::Rules) => return Ok(None),
+        Some(s) => s,
+        None if present => StanceArg::Ensemble,
+        None => {
+            if !args.quiet {
+                eprintln!(
+                    "stanceline: note: stance model: rules (no trained model: run scripts/fetch-model for {} and stanceline train for {})",
+                    args.model_dir.display(),
+                    args.heads.display()
+                );
+            }
+            return Ok(None);
+        }
+    };
+    if !present {
+        anyhow::bail!(
+            "--stance {} needs the encoder in {} (run scripts/fetch-model) and the heads in {} (run stanceline train)",
+            if wanted == StanceArg::Neural { "neural" } else { "ensemble" },
+            args.model_dir.display(),
+            args.heads.display()
+        );
+    }
+    let heads: Heads = serde_json::from_slice(
+        &std::fs::read(&args.heads).with_context(|| format!("cannot read {}", args.heads.display()))?,
+    )
+    .with_context(|| format!("{} is not a stance heads file", args.heads.display()))?;
+    let encoder = CandleEncoder::load(&args.model_dir, threads)
+        .with_context(|| format!("cannot load the encoder from {}", args.model_dir.display()))?;
+    if encoder.dim() != heads.dim {
+        anyhow::bail!(
+            "{} was trained on {}-dimensional embeddings, but {} gives {}",
+            args.heads.display(),
+            heads.dim,
+            encoder.name(),
+            encoder.dim()
+        );
+    }
+    Ok(Some(Trained {
+        encoder,
+        heads,
+        ensemble: wanted == StanceArg::Ensemble,
+    }))
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let topic = load_topic(args.topic.as_deref())?;
-    let model = match args.stance {
-        StanceArg::Rules => StanceModel::Rules,
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let trained = trained_model(&args, threads)?;
+    let model = StanceModel::Rules;
+    let model_name = match &trained {
+        None => "rules",
+        Some(t) if t.ensemble => "ensemble",
+        Some(_) => "neural",
     };
     let annotator = Annotator::new(topic, model);
     let mut pool = rayon::ThreadPoolBuilder::new();
@@ -144,7 +224,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             None => {}
         }
-        flush(&pool, &annotator, &mut batch, &mut out, &mut tally)?;
+        flush(&pool, &annotator, trained.as_ref(), &mut batch, &mut out, &mut tally)?;
         if finished {
             break;
         }
@@ -152,7 +232,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     out.flush()?;
     drop(out);
     if args.summary {
-        eprint!("{}", summary(&tally, annotator.topic()));
+        eprint!("{}", summary(&tally, annotator.topic(), model_name));
     }
     if tally.rejected > 0 {
         if !args.quiet {
@@ -172,6 +252,7 @@ type Annotated = (Vec<u8>, Vec<(Group, Label)>);
 fn flush(
     pool: &rayon::ThreadPool,
     annotator: &Annotator,
+    trained: Option<&Trained>,
     batch: &mut Vec<Article>,
     out: &mut Box<dyn Write>,
     tally: &mut Tally,
@@ -179,17 +260,23 @@ fn flush(
     if batch.is_empty() {
         return Ok(());
     }
+    // Rules run in parallel over articles; the encoder then takes the whole batch's
+    // sentences at once, in input order, so the output never depends on scheduling.
+    let mut annotated: Vec<Vec<(Record, Vec<f32>)>> =
+        pool.install(|| batch.par_iter().map(|a| annotator.annotate_detailed(a)).collect());
+    if let Some(t) = trained {
+        apply_head(t, &mut annotated)?;
+    }
     let done: Vec<Annotated> = pool.install(|| {
-        batch
+        annotated
             .par_iter()
-            .map(|a| {
-                let records = annotator.annotate(a);
+            .map(|records| {
                 let mut buf = Vec::with_capacity(records.len() * 700);
                 let cells = records
                     .iter()
-                    .map(|r| (r.speaker.group, r.stance))
+                    .map(|(r, _)| (r.speaker.group, r.stance))
                     .collect();
-                for r in &records {
+                for (r, _) in records {
                     write_record(&mut buf, r);
                 }
                 (buf, cells)
@@ -208,6 +295,33 @@ fn flush(
     Ok(())
 }
 
+/// Replaces the rules' stance with the trained head's, keeping the rules' hedge and their
+/// evidence (the head's probability is added to it).
+fn apply_head(t: &Trained, annotated: &mut [Vec<(Record, Vec<f32>)>]) -> anyhow::Result<()> {
+    let texts: Vec<&str> = annotated
+        .iter()
+        .flatten()
+        .map(|(r, _)| r.text.as_str())
+        .collect();
+    let embeddings = t.encoder.embed(&texts).context("embedding sentences")?;
+    let head = if t.ensemble { &t.heads.ensemble } else { &t.heads.neural };
+    let rule = if t.ensemble { "head.ensemble" } else { "head.neural" };
+    for ((r, rules), emb) in annotated.iter_mut().flatten().zip(embeddings) {
+        let mut x = emb;
+        if t.ensemble {
+            x.extend_from_slice(rules);
+        }
+        let (label, p) = head.predict(&x);
+        r.stance = label;
+        r.confidence = (p * 1000.0).round() / 1000.0;
+        r.evidence.push(Evidence {
+            rule: rule.into(),
+            text: format!("{}={:.3}", label.as_str(), p),
+        });
+    }
+    Ok(())
+}
+
 fn write_record(buf: &mut Vec<u8>, r: &SentenceRecord) {
     // Serialising plain data into a Vec cannot fail.
     if serde_json::to_writer(&mut *buf, r).is_ok() {
@@ -215,9 +329,9 @@ fn write_record(buf: &mut Vec<u8>, r: &SentenceRecord) {
     }
 }
 
-fn summary(t: &Tally, topic: &Topic) -> String {
+fn summary(t: &Tally, topic: &Topic, model: &str) -> String {
     let mut s = format!(
-        "\nstanceline annotate: topic {}, stance model rules\n{} records read, {} articles annotated, {} rejected, {} sentences\n\n",
+        "\nstanceline annotate: topic {}, stance model {model}\n{} records read, {} articles annotated, {} rejected, {} sentences\n\n",
         topic.name, t.read, t.annotated, t.rejected, t.sentences
     );
     s.push_str(&format!("{:<10}", "speaker"));

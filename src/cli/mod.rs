@@ -7,6 +7,7 @@ mod eval;
 mod merge;
 mod output;
 mod split;
+mod train;
 
 use std::process::ExitCode;
 
@@ -32,6 +33,8 @@ enum Command {
     Split(split::Args),
     /// Score annotated output against a gold file (speaker and stance).
     Eval(eval::Args),
+    /// Fit the neural and ensemble stance heads on gold labels.
+    Train(train::Args),
     /// Stance shares per period and actor group, with intervals, from annotated JSONL.
     Aggregate(aggregate::Args),
     /// Combine partial tallies from `aggregate --partial` into one aggregate.
@@ -48,6 +51,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Annotate(args) => annotate::run(args),
         Command::Split(args) => split::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Train(args) => train::run(args),
         Command::Aggregate(args) => aggregate::run(args),
         Command::Merge(args) => merge::run(args),
     }

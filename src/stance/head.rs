@@ -49,6 +49,40 @@ impl Default for TrainConfig {
     }
 }
 
+/// The heads `train` writes and `annotate --stance neural|ensemble` reads.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Heads {
+    /// The encoder the heads were trained on (`candle:all-MiniLM-L6-v2`).
+    pub encoder: String,
+    /// Embedding dimension.
+    pub dim: usize,
+    /// Head over the embedding alone.
+    pub neural: Head,
+    /// Head over the embedding and the rule features (stacking).
+    pub ensemble: Head,
+    /// Cross-validated macro-F1 of rules, neural and ensemble on the training data.
+    pub cv: CvScores,
+    /// Gold files trained on.
+    pub trained_on: Vec<String>,
+    /// Training sentences.
+    pub sentences: usize,
+    /// Hyper-parameters.
+    pub config: TrainConfig,
+}
+
+/// Cross-validation results, k folds by article.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct CvScores {
+    /// Folds.
+    pub folds: usize,
+    /// Stance macro-F1 of the rule model on the same sentences.
+    pub rules_macro_f1: f64,
+    /// Stance macro-F1 of the neural head.
+    pub neural_macro_f1: f64,
+    /// Stance macro-F1 of the ensemble head.
+    pub ensemble_macro_f1: f64,
+}
+
 /// A trained linear head: `scores = W x + b`, softmax over the four stance labels.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Head {
@@ -62,6 +96,10 @@ pub struct Head {
     pub weights: Vec<Vec<f32>>,
     /// One bias per label.
     pub bias: Vec<f32>,
+    /// Per-feature mean of the training data, subtracted before scoring.
+    pub mean: Vec<f32>,
+    /// Per-feature scale (1 / standard deviation) of the training data.
+    pub scale: Vec<f32>,
 }
 
 impl Head {
@@ -81,6 +119,32 @@ impl Head {
             .iter()
             .map(|&c| if c > 0.0 { n / (k as f64 * c) } else { 0.0 })
             .collect();
+        // Standardise the features: embeddings have tiny components, rule features are
+        // 0/1, and gradient descent needs them on one scale.
+        let mut mean = vec![0f64; dim];
+        for x in xs {
+            for (m, &v) in mean.iter_mut().zip(x) {
+                *m += f64::from(v) / n;
+            }
+        }
+        let mut var = vec![0f64; dim];
+        for x in xs {
+            for ((s, &v), m) in var.iter_mut().zip(x).zip(&mean) {
+                *s += (f64::from(v) - m).powi(2) / n;
+            }
+        }
+        let scale: Vec<f64> = var.iter().map(|v| if *v > 1e-12 { 1.0 / v.sqrt() } else { 0.0 }).collect();
+        let std_xs: Vec<Vec<f32>> = xs
+            .iter()
+            .map(|x| {
+                x.iter()
+                    .zip(&mean)
+                    .zip(&scale)
+                    .map(|((&v, m), s)| ((f64::from(v) - m) * s) as f32)
+                    .collect()
+            })
+            .collect();
+        let xs = &std_xs;
         let mut w = vec![vec![0f64; dim]; k];
         let mut b = vec![0f64; k];
         let mut probs = vec![0f64; k];
@@ -115,11 +179,20 @@ impl Head {
                 .map(|r| r.into_iter().map(|v| v as f32).collect())
                 .collect(),
             bias: b.into_iter().map(|v| v as f32).collect(),
+            mean: mean.into_iter().map(|v| v as f32).collect(),
+            scale: scale.into_iter().map(|v| v as f32).collect(),
         }
     }
 
     /// Label probabilities for one feature vector (in `self.labels` order).
     pub fn probabilities(&self, x: &[f32]) -> Vec<f64> {
+        let x: Vec<f32> = x
+            .iter()
+            .zip(&self.mean)
+            .zip(&self.scale)
+            .map(|((&v, m), s)| (v - m) * s)
+            .collect();
+        let x = x.as_slice();
         let w: Vec<Vec<f64>> = self
             .weights
             .iter()

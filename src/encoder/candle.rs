@@ -1,0 +1,247 @@
+//! The default, pure-Rust encoder backend: all-MiniLM-L6-v2 run by candle on the CPU, with the
+//! `tokenizers` crate reading the model's own `tokenizer.json`.
+//!
+//! Threads: candle's CPU matrix products go through `gemm` with rayon parallelism, which runs
+//! on whichever rayon pool the calling thread is in (candle picks how many pieces to cut the
+//! work into from `RAYON_NUM_THREADS` or the CPU count, but the pool decides how many run at
+//! once). The encoder therefore owns a rayon pool of exactly `threads` workers and runs the
+//! tokenizer and every forward pass inside it (`ThreadPool::install`), so it follows
+//! `--threads` without any environment variable and never touches rayon's global pool, which
+//! the rest of the pipeline uses. The rest of candle 0.9's CPU kernels are single-threaded.
+
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use tokenizers::{
+    PaddingDirection, PaddingParams, PaddingStrategy, Tokenizer, TruncationDirection,
+    TruncationParams, TruncationStrategy,
+};
+
+use super::{Encoder, EncoderError, DEFAULT_BATCH_SIZE, MAX_TOKENS};
+
+/// all-MiniLM-L6-v2 (or any BERT-architecture sentence-transformers model stored the same way)
+/// on candle's CPU backend, in F32.
+pub struct CandleEncoder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    device: Device,
+    pool: rayon::ThreadPool,
+    batch_size: usize,
+    dim: usize,
+    name: String,
+}
+
+impl std::fmt::Debug for CandleEncoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CandleEncoder")
+            .field("name", &self.name)
+            .field("dim", &self.dim)
+            .field("batch_size", &self.batch_size)
+            .field("threads", &self.pool.current_num_threads())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CandleEncoder {
+    /// Loads `config.json`, `tokenizer.json` and `model.safetensors` from `dir` and starts a
+    /// pool of `threads` workers (0 is taken as 1) for inference.
+    pub fn load(dir: &Path, threads: usize) -> Result<Self, EncoderError> {
+        let config_path = dir.join("config.json");
+        let config_text =
+            std::fs::read_to_string(&config_path).map_err(|source| EncoderError::Io {
+                path: config_path.clone(),
+                source,
+            })?;
+        let config: Config =
+            serde_json::from_str(&config_text).map_err(|e| EncoderError::Load {
+                path: config_path.clone(),
+                reason: e.to_string(),
+            })?;
+
+        let tokenizer_path = dir.join("tokenizer.json");
+        if !tokenizer_path.is_file() {
+            return Err(missing(&tokenizer_path));
+        }
+        let mut tokenizer =
+            Tokenizer::from_file(&tokenizer_path).map_err(|e| EncoderError::Load {
+                path: tokenizer_path.clone(),
+                reason: e.to_string(),
+            })?;
+        // The shipped tokenizer.json pads and truncates to a fixed 128; sentence-transformers
+        // uses max_seq_length 256 and pads each batch only to its longest member.
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: MAX_TOKENS,
+                strategy: TruncationStrategy::LongestFirst,
+                stride: 0,
+                direction: TruncationDirection::Right,
+            }))
+            .map_err(|e| EncoderError::Load {
+                path: tokenizer_path.clone(),
+                reason: e.to_string(),
+            })?;
+        let pad_id = u32::try_from(config.pad_token_id).map_err(|_| EncoderError::Load {
+            path: config_path.clone(),
+            reason: format!("pad_token_id {} out of range", config.pad_token_id),
+        })?;
+        let pad_token = tokenizer
+            .id_to_token(pad_id)
+            .unwrap_or_else(|| "[PAD]".to_string());
+        tokenizer.with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::BatchLongest,
+            direction: PaddingDirection::Right,
+            pad_to_multiple_of: None,
+            pad_id,
+            pad_type_id: 0,
+            pad_token,
+        }));
+
+        let weights_path = dir.join("model.safetensors");
+        if !weights_path.is_file() {
+            return Err(missing(&weights_path));
+        }
+        let device = Device::Cpu;
+        // Read into memory rather than mmap: mmap needs `unsafe` and the file is only 90 MB.
+        let tensors = candle_core::safetensors::load(&weights_path, &device).map_err(|e| {
+            EncoderError::Load {
+                path: weights_path.clone(),
+                reason: e.to_string(),
+            }
+        })?;
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
+        let model = BertModel::load(vb, &config).map_err(|e| EncoderError::Load {
+            path: weights_path.clone(),
+            reason: e.to_string(),
+        })?;
+
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .thread_name(|i| format!("encoder-{i}"))
+            .build()
+            .map_err(|e| EncoderError::Threads(e.to_string()))?;
+
+        let model_name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".to_string());
+        Ok(CandleEncoder {
+            model,
+            tokenizer,
+            device,
+            pool,
+            batch_size: DEFAULT_BATCH_SIZE,
+            dim: config.hidden_size,
+            name: format!("candle:{model_name}"),
+        })
+    }
+
+    /// Sets how many sentences go through the model at once (0 is taken as 1). Larger batches
+    /// amortise overhead but pad every sentence to the batch's longest.
+    pub fn with_batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size.max(1);
+        self
+    }
+
+    /// Sentences per forward pass.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// Worker threads used for inference.
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
+    /// One forward pass: tokenise, run BERT, mean-pool over the mask, normalise.
+    fn embed_batch(&self, batch: &[&str]) -> Result<Vec<Vec<f32>>, EncoderError> {
+        let encodings = self
+            .tokenizer
+            .encode_batch(batch.to_vec(), true)
+            .map_err(|e| EncoderError::Tokenize(e.to_string()))?;
+        let rows = encodings.len();
+        let width = encodings.first().map_or(0, |e| e.get_ids().len());
+        let mut ids = Vec::with_capacity(rows * width);
+        let mut mask = Vec::with_capacity(rows * width);
+        for enc in &encodings {
+            if enc.get_ids().len() != width {
+                return Err(EncoderError::Tokenize(
+                    "padding gave rows of different lengths".to_string(),
+                ));
+            }
+            ids.extend_from_slice(enc.get_ids());
+            mask.extend_from_slice(enc.get_attention_mask());
+        }
+        self.forward(ids, mask, rows, width)
+            .map_err(|e| EncoderError::Inference(e.to_string()))
+    }
+
+    fn forward(
+        &self,
+        ids: Vec<u32>,
+        mask: Vec<u32>,
+        rows: usize,
+        width: usize,
+    ) -> candle_core::Result<Vec<Vec<f32>>> {
+        let input_ids = Tensor::from_vec(ids, (rows, width), &self.device)?;
+        let type_ids = input_ids.zeros_like()?;
+        let mask = Tensor::from_vec(mask, (rows, width), &self.device)?;
+        let hidden = self.model.forward(&input_ids, &type_ids, Some(&mask))?;
+        // Mean over real tokens only: padded positions get weight 0.
+        let weights = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = hidden.broadcast_mul(&weights)?.sum(1)?;
+        let counts = weights.sum(1)?.clamp(1e-9f32, f32::MAX)?;
+        let mean = summed.broadcast_div(&counts)?;
+        // As torch.nn.functional.normalize: divide by max(norm, 1e-12).
+        let norms = mean
+            .sqr()?
+            .sum_keepdim(1)?
+            .sqrt()?
+            .clamp(1e-12f32, f32::MAX)?;
+        mean.broadcast_div(&norms)?.to_vec2::<f32>()
+    }
+}
+
+fn missing(path: &Path) -> EncoderError {
+    EncoderError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+    }
+}
+
+impl Encoder for CandleEncoder {
+    fn embed(&self, sentences: &[&str]) -> Result<Vec<Vec<f32>>, EncoderError> {
+        self.pool.install(|| {
+            let mut out = Vec::with_capacity(sentences.len());
+            for batch in sentences.chunks(self.batch_size) {
+                out.extend(self.embed_batch(batch)?);
+            }
+            Ok(out)
+        })
+    }
+
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_reports_the_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = CandleEncoder::load(dir.path(), 1).unwrap_err();
+        assert!(matches!(&err, EncoderError::Io { path, .. } if path.ends_with("config.json")));
+
+        std::fs::write(dir.path().join("config.json"), "{not json").unwrap();
+        let err = CandleEncoder::load(dir.path(), 1).unwrap_err();
+        assert!(matches!(&err, EncoderError::Load { path, .. } if path.ends_with("config.json")));
+    }
+}
