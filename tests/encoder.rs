@@ -190,7 +190,8 @@ fn thread_count_does_not_change_vectors() {
     assert_eq!(a, b, "1 and 2 threads gave different vectors");
 }
 
-/// Throughput for batch sizes 16, 32 and 64 on 2 threads. A measurement, not a test:
+/// Throughput for batch sizes 16, 32 and 64 on 2 threads (ENCODER_BENCH_THREADS overrides).
+/// A measurement, not a test:
 /// `cargo test --release --test encoder -- --ignored --nocapture throughput`.
 #[test]
 #[ignore = "measurement; run by hand with --release"]
@@ -214,8 +215,12 @@ fn throughput() {
         .map(|i| format!("{} ({i})", base[i % base.len()]))
         .collect();
     let sentences: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let threads: usize = std::env::var("ENCODER_BENCH_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(2);
     for batch in [16, 32, 64] {
-        let enc = CandleEncoder::load(&model_dir(), 2)
+        let enc = CandleEncoder::load(&model_dir(), threads)
             .unwrap()
             .with_batch_size(batch);
         enc.embed(&sentences[..batch]).unwrap(); // warm-up
@@ -224,7 +229,7 @@ fn throughput() {
         let secs = start.elapsed().as_secs_f64();
         assert_eq!(v.len(), sentences.len());
         eprintln!(
-            "candle threads=2 batch={batch}: {:.1} sentences/s ({} in {secs:.2}s)",
+            "candle threads={threads} batch={batch}: {:.1} sentences/s ({} in {secs:.2}s)",
             sentences.len() as f64 / secs,
             sentences.len()
         );

@@ -15,7 +15,7 @@ use stanceline::corpus::{Article, Inputs};
 use stanceline::record::{Group, Label, SentenceRecord};
 use stanceline::encoder::{model_present, CandleEncoder, Encoder, DEFAULT_MODEL_DIR};
 use stanceline::record::{Evidence, SentenceRecord as Record};
-use stanceline::stance::head::Heads;
+use stanceline::stance::head::{speaker_features, Heads};
 use stanceline::topic::{Topic, DEFAULT_TOPIC_PATH};
 
 use super::{output, EXIT_SOME_REJECTED};
@@ -307,7 +307,7 @@ fn apply_head(t: &Trained, annotated: &mut [Vec<(Record, Vec<f32>)>]) -> anyhow:
     let head = if t.ensemble { &t.heads.ensemble } else { &t.heads.neural };
     let rule = if t.ensemble { "head.ensemble" } else { "head.neural" };
     for ((r, rules), emb) in annotated.iter_mut().flatten().zip(embeddings) {
-        let mut x = emb;
+        let mut x = emb.clone();
         if t.ensemble {
             x.extend_from_slice(rules);
         }
@@ -318,6 +318,27 @@ fn apply_head(t: &Trained, annotated: &mut [Vec<(Record, Vec<f32>)>]) -> anyhow:
             rule: rule.into(),
             text: format!("{}={:.3}", label.as_str(), p),
         });
+        if t.ensemble {
+            // The speaker head weighs the attribution rules' decision against the
+            // sentence's wording; narration stays neutral, as the guide asks.
+            let mut xs = emb;
+            xs.extend(speaker_features(r.speaker.group, &r.evidence));
+            let (group, q) = t.heads.speaker.predict(&xs);
+            if group != r.speaker.group {
+                r.evidence.push(Evidence {
+                    rule: "head.speaker".into(),
+                    text: format!("{}={:.3}", group.as_str(), q),
+                });
+                r.speaker.group = group;
+            }
+            if group == Group::None && r.stance != Label::Neutral {
+                r.stance = Label::Neutral;
+                r.evidence.push(Evidence {
+                    rule: "narration.neutral".into(),
+                    text: String::new(),
+                });
+            }
+        }
     }
     Ok(())
 }

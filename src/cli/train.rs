@@ -15,8 +15,8 @@ use stanceline::annotate::{Annotator, StanceModel};
 use stanceline::corpus::Inputs;
 use stanceline::encoder::{CandleEncoder, Encoder, DEFAULT_MODEL_DIR};
 use stanceline::eval::{align, read_gold, score, PredSentence};
-use stanceline::record::Label;
-use stanceline::stance::head::{CvScores, Head, Heads, TrainConfig};
+use stanceline::record::{Group, Label};
+use stanceline::stance::head::{speaker_features, CvScores, Head, Heads, TrainConfig};
 
 use super::annotate::load_topic;
 
@@ -68,13 +68,16 @@ pub enum EncoderArg {
     Candle,
 }
 
-/// One training example: features for both heads, the rule label and the gold label.
+/// One training example: features for the heads, the rules' labels and the gold labels.
 struct Example {
     doc: String,
     embedding: Vec<f32>,
     rules: Vec<f32>,
+    speaker_rules: Vec<f32>,
     rule_label: Label,
     gold: Label,
+    rule_speaker: Group,
+    gold_speaker: Group,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -89,6 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // The rule annotator's sentences, with their rule features.
     let mut preds = Vec::new();
     let mut extra = Vec::new();
+    let mut speaker_extra = Vec::new();
     for article in Inputs::new(vec![args.articles.clone()]) {
         let article = article.with_context(|| format!("reading {}", args.articles.display()))?;
         for (r, f) in annotator.annotate_detailed(&article) {
@@ -101,6 +105,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 stance: r.stance,
             });
             extra.push(f);
+            speaker_extra.push(speaker_features(r.speaker.group, &r.evidence));
         }
     }
     let mut gold = Vec::new();
@@ -129,8 +134,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             doc: gold[gi].doc_id.clone(),
             embedding,
             rules: extra[pi].clone(),
+            speaker_rules: speaker_extra[pi].clone(),
             rule_label: preds[pi].stance,
             gold: gold[gi].stance,
+            rule_speaker: preds[pi].speaker,
+            gold_speaker: gold[gi].speaker,
         })
         .collect();
 
@@ -144,8 +152,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         let cv = cross_validate(&examples, folds, cfg);
         eprintln!(
-            "l2 {l2}: cross-validated stance macro-F1 ({folds} folds by article): rules {:.3}, neural {:.3}, ensemble {:.3}",
-            cv.rules_macro_f1, cv.neural_macro_f1, cv.ensemble_macro_f1
+            "l2 {l2}: cross-validated macro-F1 ({folds} folds by article): stance rules {:.3}, neural {:.3}, ensemble {:.3}; speaker rules {:.3}, head {:.3}",
+            cv.rules_macro_f1, cv.neural_macro_f1, cv.ensemble_macro_f1, cv.speaker_rules_macro_f1, cv.speaker_head_macro_f1
         );
         if best.is_none_or(|(_, b)| cv.ensemble_macro_f1 > b.ensemble_macro_f1) {
             best = Some((cfg, cv));
@@ -154,11 +162,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (cfg, cv) = best.context("no L2 penalty given")?;
     eprintln!("chose l2 {}", cfg.l2);
     let (xn, xe, ys) = matrices(examples.iter());
+    let (xs, ss) = speaker_matrices(examples.iter());
     let heads = Heads {
         encoder: encoder.name().to_string(),
         dim: encoder.dim(),
-        neural: Head::train("embedding", &xn, &ys, cfg),
-        ensemble: Head::train("embedding+rules", &xe, &ys, cfg),
+        neural: Head::train("embedding", &Label::ALL, &xn, &ys, cfg),
+        ensemble: Head::train("embedding+rules", &Label::ALL, &xe, &ys, cfg),
+        speaker: Head::train("embedding+attribution", &Group::ALL, &xs, &ss, cfg),
         cv,
         trained_on: args.gold.iter().map(|p| p.display().to_string()).collect(),
         sentences: examples.len(),
@@ -174,6 +184,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 type Matrices = (Vec<Vec<f32>>, Vec<Vec<f32>>, Vec<Label>);
+
+/// Feature rows and labels for the speaker head.
+fn speaker_matrices<'a>(examples: impl Iterator<Item = &'a Example>) -> (Vec<Vec<f32>>, Vec<Group>) {
+    examples
+        .map(|e| {
+            let mut x = e.embedding.clone();
+            x.extend(&e.speaker_rules);
+            (x, e.gold_speaker)
+        })
+        .unzip()
+}
 
 /// Feature rows for the neural and the ensemble head, and the labels.
 fn matrices<'a>(examples: impl Iterator<Item = &'a Example>) -> Matrices {
@@ -206,16 +227,26 @@ fn cross_validate(examples: &[Example], folds: usize, cfg: TrainConfig) -> CvSco
     let mut rules = Vec::new();
     let mut neural = Vec::new();
     let mut ensemble = Vec::new();
+    let mut gold_speaker = Vec::new();
+    let mut rule_speaker = Vec::new();
+    let mut head_speaker = Vec::new();
     for k in 0..folds {
         let (train, test): (Vec<&Example>, Vec<&Example>) =
             examples.iter().partition(|e| fold_of(&e.doc) != k);
         if train.is_empty() || test.is_empty() {
             continue;
         }
-        let (xn, xe, ys) = matrices(train.into_iter());
-        let hn = Head::train("embedding", &xn, &ys, cfg);
-        let he = Head::train("embedding+rules", &xe, &ys, cfg);
+        let (xn, xe, ys) = matrices(train.iter().copied());
+        let (xs, ss) = speaker_matrices(train.into_iter());
+        let hn = Head::train("embedding", &Label::ALL, &xn, &ys, cfg);
+        let he = Head::train("embedding+rules", &Label::ALL, &xe, &ys, cfg);
+        let hs = Head::train("embedding+attribution", &Group::ALL, &xs, &ss, cfg);
         for e in test {
+            gold_speaker.push(e.gold_speaker);
+            rule_speaker.push(e.rule_speaker);
+            let mut xsp = e.embedding.clone();
+            xsp.extend(&e.speaker_rules);
+            head_speaker.push(hs.predict(&xsp).0);
             gold.push(e.gold);
             rules.push(e.rule_label);
             neural.push(hn.predict(&e.embedding).0);
@@ -228,10 +259,20 @@ fn cross_validate(examples: &[Example], folds: usize, cfg: TrainConfig) -> CvSco
         let pairs: Vec<(&str, &str)> = gold.iter().zip(pred).map(|(g, p)| (g.as_str(), p.as_str())).collect();
         score(&pairs).macro_f1
     };
+    let f1_speaker = |pred: &[Group]| {
+        let pairs: Vec<(&str, &str)> = gold_speaker
+            .iter()
+            .zip(pred)
+            .map(|(g, p)| (g.as_str(), p.as_str()))
+            .collect();
+        score(&pairs).macro_f1
+    };
     CvScores {
         folds,
         rules_macro_f1: f1(&rules),
         neural_macro_f1: f1(&neural),
         ensemble_macro_f1: f1(&ensemble),
+        speaker_rules_macro_f1: f1_speaker(&rule_speaker),
+        speaker_head_macro_f1: f1_speaker(&head_speaker),
     }
 }

@@ -14,10 +14,7 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
-use tokenizers::{
-    PaddingDirection, PaddingParams, PaddingStrategy, Tokenizer, TruncationDirection,
-    TruncationParams, TruncationStrategy,
-};
+use tokenizers::{Encoding, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use super::{Encoder, EncoderError, DEFAULT_BATCH_SIZE, MAX_TOKENS};
 
@@ -29,6 +26,7 @@ pub struct CandleEncoder {
     device: Device,
     pool: rayon::ThreadPool,
     batch_size: usize,
+    pad_id: u32,
     dim: usize,
     name: String,
 }
@@ -86,17 +84,8 @@ impl CandleEncoder {
             path: config_path.clone(),
             reason: format!("pad_token_id {} out of range", config.pad_token_id),
         })?;
-        let pad_token = tokenizer
-            .id_to_token(pad_id)
-            .unwrap_or_else(|| "[PAD]".to_string());
-        tokenizer.with_padding(Some(PaddingParams {
-            strategy: PaddingStrategy::BatchLongest,
-            direction: PaddingDirection::Right,
-            pad_to_multiple_of: None,
-            pad_id,
-            pad_type_id: 0,
-            pad_token,
-        }));
+        // Padding is done here per batch (see `embed`), not by the tokenizer.
+        tokenizer.with_padding(None);
 
         let weights_path = dir.join("model.safetensors");
         if !weights_path.is_file() {
@@ -132,6 +121,7 @@ impl CandleEncoder {
             device,
             pool,
             batch_size: DEFAULT_BATCH_SIZE,
+            pad_id,
             dim: config.hidden_size,
             name: format!("candle:{model_name}"),
         })
@@ -154,24 +144,19 @@ impl CandleEncoder {
         self.pool.current_num_threads()
     }
 
-    /// One forward pass: tokenise, run BERT, mean-pool over the mask, normalise.
-    fn embed_batch(&self, batch: &[&str]) -> Result<Vec<Vec<f32>>, EncoderError> {
-        let encodings = self
-            .tokenizer
-            .encode_batch(batch.to_vec(), true)
-            .map_err(|e| EncoderError::Tokenize(e.to_string()))?;
-        let rows = encodings.len();
-        let width = encodings.first().map_or(0, |e| e.get_ids().len());
+    /// One forward pass over encodings of similar length: pad to the longest, run BERT,
+    /// mean-pool over the mask, normalise.
+    fn embed_batch(&self, batch: &[(usize, Encoding)]) -> Result<Vec<Vec<f32>>, EncoderError> {
+        let rows = batch.len();
+        let width = batch.iter().map(|(_, e)| e.len()).max().unwrap_or(0);
         let mut ids = Vec::with_capacity(rows * width);
         let mut mask = Vec::with_capacity(rows * width);
-        for enc in &encodings {
-            if enc.get_ids().len() != width {
-                return Err(EncoderError::Tokenize(
-                    "padding gave rows of different lengths".to_string(),
-                ));
-            }
+        for (_, enc) in batch {
+            let pad = width - enc.len();
             ids.extend_from_slice(enc.get_ids());
+            ids.extend(std::iter::repeat_n(self.pad_id, pad));
             mask.extend_from_slice(enc.get_attention_mask());
+            mask.extend(std::iter::repeat_n(0, pad));
         }
         self.forward(ids, mask, rows, width)
             .map_err(|e| EncoderError::Inference(e.to_string()))
@@ -211,11 +196,30 @@ fn missing(path: &Path) -> EncoderError {
 }
 
 impl Encoder for CandleEncoder {
+    /// Tokenises everything, then runs the sentences longest first in batches of
+    /// `batch_size`, so each batch pads little (as sentence-transformers does); the vectors
+    /// come back in input order. The order depends only on the input, so the batches, and
+    /// hence the vectors, are the same for any thread count.
     fn embed(&self, sentences: &[&str]) -> Result<Vec<Vec<f32>>, EncoderError> {
+        if sentences.is_empty() {
+            return Ok(Vec::new());
+        }
         self.pool.install(|| {
-            let mut out = Vec::with_capacity(sentences.len());
-            for batch in sentences.chunks(self.batch_size) {
-                out.extend(self.embed_batch(batch)?);
+            let encodings = self
+                .tokenizer
+                .encode_batch(sentences.to_vec(), true)
+                .map_err(|e| EncoderError::Tokenize(e.to_string()))?;
+            let mut sorted: Vec<(usize, Encoding)> = encodings.into_iter().enumerate().collect();
+            // Stable sort: equal lengths keep input order.
+            sorted.sort_by_key(|(_, e)| std::cmp::Reverse(e.len()));
+            let mut out = vec![Vec::new(); sentences.len()];
+            for batch in sorted.chunks(self.batch_size) {
+                let vecs = self.embed_batch(batch)?;
+                for ((i, _), v) in batch.iter().zip(vecs) {
+                    if let Some(slot) = out.get_mut(*i) {
+                        *slot = v;
+                    }
+                }
             }
             Ok(out)
         })

@@ -25,6 +25,21 @@ pub fn rule_features(group: Group, stance: &Stance) -> Vec<f32> {
     f
 }
 
+/// The attribution rules' output as features for the speaker head: the group (one-hot)
+/// and which rule decided (cue, action, quote continuation, list item, narration).
+pub fn speaker_features(group: Group, evidence: &[crate::record::Evidence]) -> Vec<f32> {
+    let mut f: Vec<f32> = Group::ALL.iter().map(|&g| f32::from(u8::from(g == group))).collect();
+    let first = evidence.first().map_or("", |e| e.rule.as_str());
+    for kind in ["cue", "action", "quote.continuation", "list.item", "narration"] {
+        f.push(f32::from(u8::from(first == kind)));
+    }
+    let how = |prefix: &str| evidence.iter().any(|e| e.rule.starts_with(prefix));
+    for prefix in ["actor.person", "actor.name", "actor.experts", "actor.modifier", "resolve.", "actor.unknown"] {
+        f.push(f32::from(u8::from(how(prefix))));
+    }
+    f
+}
+
 /// Length of [`rule_features`].
 pub const RULE_FEATURES: usize = 5 + 4 + 1 + 3;
 
@@ -56,10 +71,13 @@ pub struct Heads {
     pub encoder: String,
     /// Embedding dimension.
     pub dim: usize,
-    /// Head over the embedding alone.
-    pub neural: Head,
-    /// Head over the embedding and the rule features (stacking).
-    pub ensemble: Head,
+    /// Stance head over the embedding alone.
+    pub neural: Head<Label>,
+    /// Stance head over the embedding and the rule features (stacking).
+    pub ensemble: Head<Label>,
+    /// Speaker-group head over the embedding and the attribution rules' outputs, used with
+    /// the ensemble.
+    pub speaker: Head<Group>,
     /// Cross-validated macro-F1 of rules, neural and ensemble on the training data.
     pub cv: CvScores,
     /// Gold files trained on.
@@ -81,17 +99,21 @@ pub struct CvScores {
     pub neural_macro_f1: f64,
     /// Stance macro-F1 of the ensemble head.
     pub ensemble_macro_f1: f64,
+    /// Speaker macro-F1 of the attribution rules.
+    pub speaker_rules_macro_f1: f64,
+    /// Speaker macro-F1 of the speaker head.
+    pub speaker_head_macro_f1: f64,
 }
 
 /// A trained linear head: `scores = W x + b`, softmax over the four stance labels.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Head {
+pub struct Head<L> {
     /// What the features are ("embedding", "embedding+rules").
     pub features: String,
     /// Feature dimension.
     pub dim: usize,
     /// Labels in row order.
-    pub labels: Vec<Label>,
+    pub labels: Vec<L>,
     /// One weight row per label.
     pub weights: Vec<Vec<f32>>,
     /// One bias per label.
@@ -102,14 +124,14 @@ pub struct Head {
     pub scale: Vec<f32>,
 }
 
-impl Head {
-    /// Fits a head on `(features, label)` pairs.
-    pub fn train(name: &str, xs: &[Vec<f32>], ys: &[Label], cfg: TrainConfig) -> Head {
-        let labels = Label::ALL.to_vec();
+impl<L: Copy + PartialEq> Head<L> {
+    /// Fits a head over the label set `labels` on `(features, label)` pairs.
+    pub fn train(name: &str, labels: &[L], xs: &[Vec<f32>], ys: &[L], cfg: TrainConfig) -> Head<L> {
+        let labels = labels.to_vec();
         let k = labels.len();
         let dim = xs.first().map_or(0, Vec::len);
         let n = xs.len().max(1) as f64;
-        let index = |l: Label| labels.iter().position(|&m| m == l).unwrap_or(0);
+        let index = |l: L| labels.iter().position(|&m| m == l).unwrap_or(0);
         // Inverse-frequency class weights, so the rare "conditional" class is not ignored.
         let mut counts = vec![0f64; k];
         for &y in ys {
@@ -205,7 +227,7 @@ impl Head {
     }
 
     /// The most probable label and its probability.
-    pub fn predict(&self, x: &[f32]) -> (Label, f64) {
+    pub fn predict(&self, x: &[f32]) -> (L, f64) {
         let p = self.probabilities(x);
         let (i, &best) =
             p.iter().enumerate().fold(
@@ -253,7 +275,7 @@ mod tests {
                 ys.push(*l);
             }
         }
-        let head = Head::train("toy", &xs, &ys, TrainConfig::default());
+        let head = Head::train("toy", &Label::ALL, &xs, &ys, TrainConfig::default());
         for (x, y) in xs.iter().zip(&ys) {
             assert_eq!(head.predict(x).0, *y);
         }
@@ -265,11 +287,11 @@ mod tests {
     fn training_is_deterministic_and_round_trips() {
         let xs = vec![vec![1.0, 0.0], vec![0.0, 1.0], vec![1.0, 1.0]];
         let ys = vec![Label::Support, Label::Oppose, Label::Neutral];
-        let a = Head::train("t", &xs, &ys, TrainConfig::default());
-        let b = Head::train("t", &xs, &ys, TrainConfig::default());
+        let a = Head::train("t", &Label::ALL, &xs, &ys, TrainConfig::default());
+        let b = Head::train("t", &Label::ALL, &xs, &ys, TrainConfig::default());
         assert_eq!(a, b);
         let json = serde_json::to_string(&a).unwrap();
-        let back: Head = serde_json::from_str(&json).unwrap();
+        let back: Head<Label> = serde_json::from_str(&json).unwrap();
         assert_eq!(a, back);
     }
 }
