@@ -85,7 +85,14 @@ fn annotates_the_corpus_with_valid_spans_and_labels() {
     let corpus = root().join("corpus/articles.jsonl");
     let arts = articles(&corpus);
     let out = stanceline()
-        .args(["annotate", "corpus/articles.jsonl", "--threads", "2"])
+        .args([
+            "annotate",
+            "corpus/articles.jsonl",
+            "--stance",
+            "rules",
+            "--threads",
+            "2",
+        ])
         .assert()
         .success()
         .get_output()
@@ -142,7 +149,14 @@ fn annotates_the_corpus_with_valid_spans_and_labels() {
 fn output_is_identical_for_any_thread_count() {
     let run = |threads: &str| {
         stanceline()
-            .args(["annotate", "corpus/articles.jsonl", "--threads", threads])
+            .args([
+                "annotate",
+                "corpus/articles.jsonl",
+                "--stance",
+                "rules",
+                "--threads",
+                threads,
+            ])
             .assert()
             .success()
             .get_output()
@@ -159,7 +173,14 @@ fn output_is_identical_for_any_thread_count() {
 #[test]
 fn summary_table_goes_to_stderr() {
     let assert = stanceline()
-        .args(["annotate", "corpus/articles.jsonl", "--summary", "-o"])
+        .args([
+            "annotate",
+            "corpus/articles.jsonl",
+            "--stance",
+            "rules",
+            "--summary",
+            "-o",
+        ])
         .arg(std::env::temp_dir().join(format!("stanceline-summary-{}.jsonl", std::process::id())))
         .assert()
         .success();
@@ -181,7 +202,7 @@ fn summary_table_goes_to_stderr() {
 fn stdin_and_file_give_the_same_output() {
     let input = std::fs::read(root().join("corpus/articles.jsonl")).unwrap();
     let from_stdin = stanceline()
-        .args(["annotate", "--threads", "1"])
+        .args(["annotate", "--stance", "rules", "--threads", "1"])
         .write_stdin(input)
         .assert()
         .success()
@@ -189,7 +210,14 @@ fn stdin_and_file_give_the_same_output() {
         .stdout
         .clone();
     let from_file = stanceline()
-        .args(["annotate", "corpus/articles.jsonl", "--threads", "1"])
+        .args([
+            "annotate",
+            "corpus/articles.jsonl",
+            "--stance",
+            "rules",
+            "--threads",
+            "1",
+        ])
         .assert()
         .success()
         .get_output()
@@ -213,4 +241,51 @@ fn invalid_topic_file_names_the_key() {
         .code(2);
     let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(err.contains("groups.martians"), "{err}");
+}
+
+#[test]
+fn ensemble_output_is_identical_for_one_and_two_threads() {
+    if !stanceline::encoder::model_present(&root().join(stanceline::encoder::DEFAULT_MODEL_DIR)) {
+        eprintln!("skipped: no sentence encoder (run scripts/fetch-model)");
+        return;
+    }
+    let run = |threads: &str| {
+        stanceline()
+            .args([
+                "annotate",
+                "corpus/articles.jsonl",
+                "--stance",
+                "ensemble",
+                "--threads",
+                threads,
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    let one = run("1");
+    assert!(!one.is_empty());
+    assert!(one == run("2"), "--threads 2 differs from --threads 1");
+    let text = String::from_utf8(one).unwrap();
+    assert!(text.contains("head.ensemble"), "the ensemble head ran");
+}
+
+#[test]
+fn without_a_model_rules_run_and_say_so_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stanceline()
+        .args([
+            "annotate",
+            "corpus/articles.jsonl",
+            "--summary",
+            "--model-dir",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert_eq!(err.matches("note: stance model: rules").count(), 1, "{err}");
+    assert!(err.contains("stance model rules"), "{err}");
 }

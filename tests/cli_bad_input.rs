@@ -117,7 +117,10 @@ fn stderr_of(out: &std::process::Output) -> String {
 
 #[test]
 fn mixed_file_names_each_bad_line_and_annotates_the_good_ones() {
-    let out = stanceline().args(["annotate", MIXED]).output().unwrap();
+    let out = stanceline()
+        .args(["annotate", "--stance", "rules", MIXED])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr_of(&out));
     let err = stderr_of(&out);
     for (line, reason) in [
@@ -151,7 +154,7 @@ fn mixed_file_names_each_bad_line_and_annotates_the_good_ones() {
 #[test]
 fn summary_counts_read_annotated_and_rejected() {
     let out = stanceline()
-        .args(["annotate", "--summary", MIXED])
+        .args(["annotate", "--stance", "rules", "--summary", MIXED])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -165,7 +168,7 @@ fn summary_counts_read_annotated_and_rejected() {
 #[test]
 fn on_error_fail_stops_at_the_first_bad_record() {
     let out = stanceline()
-        .args(["annotate", "--on-error", "fail", MIXED])
+        .args(["annotate", "--stance", "rules", "--on-error", "fail", MIXED])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -187,7 +190,7 @@ fn on_error_fail_stops_at_the_first_bad_record() {
 #[test]
 fn quiet_hides_the_warnings_but_keeps_the_exit_code() {
     let out = stanceline()
-        .args(["annotate", "--quiet", MIXED])
+        .args(["annotate", "--stance", "rules", "--quiet", MIXED])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -200,7 +203,7 @@ fn quiet_hides_the_warnings_but_keeps_the_exit_code() {
 #[test]
 fn each_kind_of_bad_field_is_named_with_its_line() {
     let out = stanceline()
-        .args(["annotate", "--summary", FIELDS])
+        .args(["annotate", "--stance", "rules", "--summary", FIELDS])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -255,7 +258,12 @@ fn each_kind_of_bad_field_is_named_with_its_line() {
 #[test]
 fn folder_input_gives_one_article_per_file() {
     let out = stanceline()
-        .args(["annotate", "tests/fixtures/inputs/folder/"])
+        .args([
+            "annotate",
+            "--stance",
+            "rules",
+            "tests/fixtures/inputs/folder/",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
@@ -289,7 +297,10 @@ fn folder_input_gives_one_article_per_file() {
 #[test]
 fn bad_folder_files_are_named_and_skipped() {
     let dir = "tests/fixtures/bad/folder";
-    let out = stanceline().args(["annotate", dir]).output().unwrap();
+    let out = stanceline()
+        .args(["annotate", "--stance", "rules", dir])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
     for (file, reason) in [
@@ -318,7 +329,10 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 #[test]
 fn gzip_input_gives_the_same_records_as_the_plain_file() {
-    let plain = stanceline().args(["annotate", MIXED]).output().unwrap();
+    let plain = stanceline()
+        .args(["annotate", "--stance", "rules", MIXED])
+        .output()
+        .unwrap();
     assert_eq!(plain.status.code(), Some(1));
     assert!(!plain.stdout.is_empty());
 
@@ -329,13 +343,17 @@ fn gzip_input_gives_the_same_records_as_the_plain_file() {
     for name in ["good.jsonl.gz", "good.data"] {
         let path = dir.path().join(name);
         std::fs::write(&path, &gz).unwrap();
-        let out = stanceline().arg("annotate").arg(&path).output().unwrap();
+        let out = stanceline()
+            .args(["annotate", "--stance", "rules"])
+            .arg(&path)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{name}: {}", stderr_of(&out));
         assert_eq!(out.stdout, plain.stdout, "{name}");
     }
     // Gzip on stdin.
     let out = stanceline()
-        .args(["annotate", "-"])
+        .args(["annotate", "--stance", "rules", "-"])
         .write_stdin(gz)
         .output()
         .unwrap();
@@ -350,7 +368,7 @@ fn truncated_gzip_is_an_error_and_the_next_path_is_still_read() {
     let cut = dir.path().join("cut.jsonl.gz");
     std::fs::write(&cut, &gz[..gz.len() / 2]).unwrap();
     let out = stanceline()
-        .arg("annotate")
+        .args(["annotate", "--stance", "rules"])
         .arg(&cut)
         .arg("tests/fixtures/inputs/folder")
         .output()
@@ -370,7 +388,14 @@ fn truncated_gzip_is_an_error_and_the_next_path_is_still_read() {
 fn missing_path_is_named_and_the_other_paths_are_annotated() {
     let missing = "tests/fixtures/bad/no-such-file.jsonl";
     let out = stanceline()
-        .args(["annotate", missing, MIXED, "tests/fixtures/inputs/folder"])
+        .args([
+            "annotate",
+            "--stance",
+            "rules",
+            missing,
+            MIXED,
+            "tests/fixtures/inputs/folder",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -397,7 +422,7 @@ fn closed_stdout_ends_the_run_quietly() {
     let input: Vec<u8> = corpus.repeat(8);
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stanceline"))
         .current_dir(root())
-        .args(["annotate", "--threads", "2", "-"])
+        .args(["annotate", "--stance", "rules", "--threads", "2", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -440,7 +465,7 @@ fn multibyte_character_at_the_reported_action_window_does_not_panic() {
 
     let line = serde_json::json!({"doc_id": "utf8-window", "date": "2025-05-01", "text": text});
     let out = stanceline()
-        .args(["annotate", "-"])
+        .args(["annotate", "--stance", "rules", "-"])
         .write_stdin(format!("{line}\n"))
         .output()
         .unwrap();
@@ -461,7 +486,7 @@ fn word_after_a_curly_quote_before_a_period_does_not_panic() {
     let text = "\"\u{201d}Mr.  said ";
     let line = serde_json::json!({"doc_id": "quote-word", "date": "2025", "text": text});
     let out = stanceline()
-        .args(["annotate", "-"])
+        .args(["annotate", "--stance", "rules", "-"])
         .write_stdin(format!("{line}\n"))
         .output()
         .unwrap();

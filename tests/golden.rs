@@ -34,6 +34,8 @@ fn annotate_records() {
     let out = run(&[
         "annotate",
         "tests/fixtures/golden/articles.jsonl",
+        "--stance",
+        "rules",
         "--threads",
         "1",
     ]);

@@ -12,9 +12,9 @@ use anyhow::Context;
 use rayon::prelude::*;
 use stanceline::annotate::{Annotator, StanceModel};
 use stanceline::corpus::{Article, Inputs};
-use stanceline::record::{Group, Label, SentenceRecord};
 use stanceline::encoder::{model_present, CandleEncoder, Encoder, DEFAULT_MODEL_DIR};
 use stanceline::record::{Evidence, SentenceRecord as Record};
+use stanceline::record::{Group, Label, SentenceRecord};
 use stanceline::stance::head::{speaker_features, Heads};
 use stanceline::topic::{Topic, DEFAULT_TOPIC_PATH};
 
@@ -156,7 +156,8 @@ fn trained_model(args: &Args, threads: usize) -> anyhow::Result<Option<Trained>>
         );
     }
     let heads: Heads = serde_json::from_slice(
-        &std::fs::read(&args.heads).with_context(|| format!("cannot read {}", args.heads.display()))?,
+        &std::fs::read(&args.heads)
+            .with_context(|| format!("cannot read {}", args.heads.display()))?,
     )
     .with_context(|| format!("{} is not a stance heads file", args.heads.display()))?;
     let encoder = CandleEncoder::load(&args.model_dir, threads)
@@ -224,7 +225,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             None => {}
         }
-        flush(&pool, &annotator, trained.as_ref(), &mut batch, &mut out, &mut tally)?;
+        flush(
+            &pool,
+            &annotator,
+            trained.as_ref(),
+            &mut batch,
+            &mut out,
+            &mut tally,
+        )?;
         if finished {
             break;
         }
@@ -262,8 +270,12 @@ fn flush(
     }
     // Rules run in parallel over articles; the encoder then takes the whole batch's
     // sentences at once, in input order, so the output never depends on scheduling.
-    let mut annotated: Vec<Vec<(Record, Vec<f32>)>> =
-        pool.install(|| batch.par_iter().map(|a| annotator.annotate_detailed(a)).collect());
+    let mut annotated: Vec<Vec<(Record, Vec<f32>)>> = pool.install(|| {
+        batch
+            .par_iter()
+            .map(|a| annotator.annotate_detailed(a))
+            .collect()
+    });
     if let Some(t) = trained {
         apply_head(t, &mut annotated)?;
     }
@@ -304,8 +316,16 @@ fn apply_head(t: &Trained, annotated: &mut [Vec<(Record, Vec<f32>)>]) -> anyhow:
         .map(|(r, _)| r.text.as_str())
         .collect();
     let embeddings = t.encoder.embed(&texts).context("embedding sentences")?;
-    let head = if t.ensemble { &t.heads.ensemble } else { &t.heads.neural };
-    let rule = if t.ensemble { "head.ensemble" } else { "head.neural" };
+    let head = if t.ensemble {
+        &t.heads.ensemble
+    } else {
+        &t.heads.neural
+    };
+    let rule = if t.ensemble {
+        "head.ensemble"
+    } else {
+        "head.neural"
+    };
     for ((r, rules), emb) in annotated.iter_mut().flatten().zip(embeddings) {
         let mut x = emb.clone();
         if t.ensemble {

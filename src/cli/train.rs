@@ -83,10 +83,16 @@ struct Example {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let topic = load_topic(args.topic.as_deref())?;
     let annotator = Annotator::new(topic, StanceModel::Rules);
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let encoder = match args.encoder {
-        EncoderArg::Candle => CandleEncoder::load(&args.model_dir, threads)
-            .with_context(|| format!("cannot load the encoder from {} (run scripts/fetch-model)", args.model_dir.display()))?,
+        EncoderArg::Candle => CandleEncoder::load(&args.model_dir, threads).with_context(|| {
+            format!(
+                "cannot load the encoder from {} (run scripts/fetch-model)",
+                args.model_dir.display()
+            )
+        })?,
     };
 
     // The rule annotator's sentences, with their rule features.
@@ -125,8 +131,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         pairs.len(),
         encoder.name()
     );
-    let texts: Vec<&str> = pairs.iter().map(|&(_, pi)| preds[pi].text.as_str()).collect();
-    let embeddings = encoder.embed(&texts).context("embedding the training sentences")?;
+    let texts: Vec<&str> = pairs
+        .iter()
+        .map(|&(_, pi)| preds[pi].text.as_str())
+        .collect();
+    let embeddings = encoder
+        .embed(&texts)
+        .context("embedding the training sentences")?;
     let examples: Vec<Example> = pairs
         .iter()
         .zip(embeddings)
@@ -178,7 +189,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let json = serde_json::to_string(&heads)?;
-    std::fs::write(&args.output, json + "\n").with_context(|| format!("cannot write {}", args.output.display()))?;
+    std::fs::write(&args.output, json + "\n")
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
     eprintln!("wrote {}", args.output.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -186,7 +198,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 type Matrices = (Vec<Vec<f32>>, Vec<Vec<f32>>, Vec<Label>);
 
 /// Feature rows and labels for the speaker head.
-fn speaker_matrices<'a>(examples: impl Iterator<Item = &'a Example>) -> (Vec<Vec<f32>>, Vec<Group>) {
+fn speaker_matrices<'a>(
+    examples: impl Iterator<Item = &'a Example>,
+) -> (Vec<Vec<f32>>, Vec<Group>) {
     examples
         .map(|e| {
             let mut x = e.embedding.clone();
@@ -256,7 +270,11 @@ fn cross_validate(examples: &[Example], folds: usize, cfg: TrainConfig) -> CvSco
         }
     }
     let f1 = |pred: &[Label]| {
-        let pairs: Vec<(&str, &str)> = gold.iter().zip(pred).map(|(g, p)| (g.as_str(), p.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = gold
+            .iter()
+            .zip(pred)
+            .map(|(g, p)| (g.as_str(), p.as_str()))
+            .collect();
         score(&pairs).macro_f1
     };
     let f1_speaker = |pred: &[Group]| {

@@ -28,13 +28,29 @@ pub fn rule_features(group: Group, stance: &Stance) -> Vec<f32> {
 /// The attribution rules' output as features for the speaker head: the group (one-hot)
 /// and which rule decided (cue, action, quote continuation, list item, narration).
 pub fn speaker_features(group: Group, evidence: &[crate::record::Evidence]) -> Vec<f32> {
-    let mut f: Vec<f32> = Group::ALL.iter().map(|&g| f32::from(u8::from(g == group))).collect();
+    let mut f: Vec<f32> = Group::ALL
+        .iter()
+        .map(|&g| f32::from(u8::from(g == group)))
+        .collect();
     let first = evidence.first().map_or("", |e| e.rule.as_str());
-    for kind in ["cue", "action", "quote.continuation", "list.item", "narration"] {
+    for kind in [
+        "cue",
+        "action",
+        "quote.continuation",
+        "list.item",
+        "narration",
+    ] {
         f.push(f32::from(u8::from(first == kind)));
     }
     let how = |prefix: &str| evidence.iter().any(|e| e.rule.starts_with(prefix));
-    for prefix in ["actor.person", "actor.name", "actor.experts", "actor.modifier", "resolve.", "actor.unknown"] {
+    for prefix in [
+        "actor.person",
+        "actor.name",
+        "actor.experts",
+        "actor.modifier",
+        "resolve.",
+        "actor.unknown",
+    ] {
         f.push(f32::from(u8::from(how(prefix))));
     }
     f
@@ -155,7 +171,10 @@ impl<L: Copy + PartialEq> Head<L> {
                 *s += (f64::from(v) - m).powi(2) / n;
             }
         }
-        let scale: Vec<f64> = var.iter().map(|v| if *v > 1e-12 { 1.0 / v.sqrt() } else { 0.0 }).collect();
+        let scale: Vec<f64> = var
+            .iter()
+            .map(|v| if *v > 1e-12 { 1.0 / v.sqrt() } else { 0.0 })
+            .collect();
         let std_xs: Vec<Vec<f32>> = xs
             .iter()
             .map(|x| {
