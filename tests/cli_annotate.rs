@@ -1,20 +1,13 @@
 //! CLI tests for `stanceline annotate` on the bundled corpus and on small fixtures.
 
+mod common;
+
+use common::{root, stanceline};
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use serde::Deserialize;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn stanceline() -> Command {
-    let mut cmd = Command::cargo_bin("stanceline").unwrap();
-    cmd.current_dir(root());
-    cmd
-}
 
 /// The test's own view of an output record: only what it checks.
 #[derive(Debug, Deserialize)]

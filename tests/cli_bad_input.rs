@@ -6,11 +6,13 @@
 //! `tests/fixtures/bad/` (this file's own: one JSONL line per kind of bad field, and a
 //! folder with files that have no usable date or no text).
 
+mod common;
+
+use common::{root, stanceline};
+
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::process::Stdio;
 
-use assert_cmd::Command;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde::Deserialize;
@@ -18,16 +20,6 @@ use serde_json::Value;
 
 const MIXED: &str = "tests/fixtures/inputs/mixed.jsonl";
 const FIELDS: &str = "tests/fixtures/bad/fields.jsonl";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn stanceline() -> Command {
-    let mut cmd = Command::cargo_bin("stanceline").unwrap();
-    cmd.current_dir(root());
-    cmd
-}
 
 /// What these tests check of an output record.
 #[derive(Debug, Deserialize)]
