@@ -78,7 +78,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let actors: Vec<Group> = args.actors.iter().map(|&a| a.into()).collect();
     let title = paths
         .iter()
-        .map(|p| p.display().to_string())
+        // File names only: a temporary directory says nothing to the reader.
+        .map(|p| {
+            p.file_name().map_or_else(
+                || p.display().to_string(),
+                |f| f.to_string_lossy().into_owned(),
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ");
     // Hook: a change-point finder (`stanceline shifts`) fills this list.
