@@ -20,6 +20,7 @@ pub mod encoder;
 pub mod error;
 pub mod eval;
 pub mod record;
+pub mod report;
 pub mod segment;
 pub mod stance;
 pub mod topic;

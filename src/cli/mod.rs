@@ -6,6 +6,7 @@ mod annotate;
 mod eval;
 mod merge;
 mod output;
+mod report;
 mod split;
 mod train;
 
@@ -39,6 +40,8 @@ enum Command {
     Aggregate(aggregate::Args),
     /// Combine partial tallies from `aggregate --partial` into one aggregate.
     Merge(merge::Args),
+    /// One self-contained HTML page with stance charts, the aggregate table and evidence.
+    Report(report::Args),
 }
 
 /// Exit code when the run finished but some input records were rejected.
@@ -54,6 +57,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Train(args) => train::run(args),
         Command::Aggregate(args) => aggregate::run(args),
         Command::Merge(args) => merge::run(args),
+        Command::Report(args) => report::run(args),
     }
 }
 
