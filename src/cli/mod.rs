@@ -3,9 +3,11 @@
 
 mod aggregate;
 mod annotate;
+mod compare;
 mod eval;
 mod merge;
 mod output;
+mod shifts;
 mod split;
 mod train;
 
@@ -39,6 +41,10 @@ enum Command {
     Aggregate(aggregate::Args),
     /// Combine partial tallies from `aggregate --partial` into one aggregate.
     Merge(merge::Args),
+    /// Before/after comparison of each actor's stance, with tests, a verdict and evidence.
+    Compare(compare::Args),
+    /// Change points in each actor's net-index series (PELT), with evidence.
+    Shifts(shifts::Args),
 }
 
 /// Exit code when the run finished but some input records were rejected.
@@ -54,6 +60,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Train(args) => train::run(args),
         Command::Aggregate(args) => aggregate::run(args),
         Command::Merge(args) => merge::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Shifts(args) => shifts::run(args),
     }
 }
 
