@@ -23,8 +23,9 @@ Method: PELT (Killick, Fearnhead & Eckley 2012) on each actor's series of per-pe
 indices, net = (support - oppose) / (support + conditional + oppose). Periods with no
 stance-taking sentence are skipped; each other period weighs w = its number of stance-taking
 sentences. Cost of a segment: the weighted squared error around its weighted mean. Penalty per
-change: 3·ln(W), W the actor's total weight (at least 3), unless --penalty is given; segments
-are at least 2 periods (with data) long. Records dated less precisely than --by are skipped and
+change: 2 (Akaike's 2 per added mean, in units of the sentence-level variance, whose upper
+bound is 1 for scores in {-1, 0, 1}) unless --penalty is given; raise it (e.g. 5-10) for
+fewer, larger changes. Segments are at least 2 periods (with data) long. Records dated less precisely than --by are skipped and
 reported.
 
 Each change: the first period of the new segment, the weighted mean net index of the segment
@@ -46,7 +47,7 @@ pub struct Args {
     /// Only these actor groups (repeatable); default: every group that occurs.
     #[arg(long = "actor", value_enum, value_name = "G")]
     pub actors: Vec<ActorArg>,
-    /// Penalty per change point (default 3·ln of the actor's total weight).
+    /// Penalty per change point (default 2, AIC; larger means fewer changes).
     #[arg(long, value_name = "P")]
     pub penalty: Option<f64>,
     /// Output format.
