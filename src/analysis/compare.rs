@@ -728,6 +728,42 @@ mod tests {
     }
 
     #[test]
+    fn folder_drops_wire_copies_and_follows_first_decisions() {
+        let rec = |doc: &str, text: &str| {
+            let line = serde_json::json!({"doc_id": doc, "date": "2025-03-04", "text": text,
+                "speaker": {"group": "beijing"}, "stance": "support", "confidence": 0.7});
+            Scored::parse(&line.to_string()).unwrap()
+        };
+        let story = "Officials from both capitals agreed on Tuesday to reopen the customs \
+            channel that had been closed since the spring dispute over inspections.";
+        let mut folder = Folder::new(Some(0.8));
+        let mut seen = Vec::new();
+        let feed = [
+            ("orig", story),
+            ("copy", story),
+            (
+                "other",
+                "A sentence about river barges and grain silos in the north.",
+            ),
+            ("copy", "A late sentence of the copy."),
+            ("orig", "A late sentence of the original."),
+        ];
+        for (doc, text) in feed {
+            folder.push(rec(doc, text), &mut |s| seen.push(s.rec.doc_id));
+        }
+        folder.finish(&mut |s| seen.push(s.rec.doc_id));
+        assert_eq!(seen, ["orig", "other", "orig"]);
+        assert_eq!(folder.folded, 1);
+        let mut all = Folder::new(None);
+        let mut n = 0;
+        for (doc, text) in feed {
+            all.push(rec(doc, text), &mut |_| n += 1);
+        }
+        assert_eq!((n, all.folded), (5, 0));
+        assert!((rec("a", "t").confidence - 0.7).abs() < 1e-12);
+    }
+
+    #[test]
     fn verdict_needs_the_interval_and_a_test() {
         let cases = [
             (

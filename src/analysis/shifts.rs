@@ -321,6 +321,38 @@ mod tests {
     }
 
     #[test]
+    fn series_skips_neutral_only_and_coarse_records() {
+        let rec = |date: &str, stance: &str| {
+            let line = serde_json::json!({"doc_id": date, "date": date, "text": "t",
+                "speaker": {"group": "experts"}, "stance": stance});
+            Scored::parse(&line.to_string()).unwrap()
+        };
+        let mut f = ShiftFinder::new(Bucket::Month);
+        for (date, stance) in [
+            ("2025-01-02", "support"),
+            ("2025-01-20", "oppose"),
+            ("2025-01-21", "conditional"),
+            ("2025-02-02", "neutral"),
+            ("2025-03", "oppose"),
+            ("2025", "support"),
+        ] {
+            f.push(rec(date, stance));
+        }
+        // January: (1 − 1)/3 = 0 with weight 3; February has no stance; March −1, weight 1.
+        let got: Vec<(String, f64, f64)> = f
+            .series(Group::Experts)
+            .into_iter()
+            .map(|(p, x, w)| (p.to_string(), x, w))
+            .collect();
+        assert_eq!(
+            got,
+            [("2025-01".into(), 0.0, 3.0), ("2025-03".into(), -1.0, 1.0)]
+        );
+        assert_eq!(f.coarse, 1);
+        assert!(f.series(Group::Beijing).is_empty());
+    }
+
+    #[test]
     fn a_small_step_needs_enough_weight() {
         // A step of 0.4 over 3+3 points: the split saves Σw·(0.2)² · 6 = 0.24·w per point
         // weight w. With w = 1 that is 0.24 < penalty 1 (no change); with w = 10 it is 2.4.
