@@ -8,10 +8,12 @@
 //!
 //! Aggregation streams: it keeps counts and article ids per cell, never the records.
 
+pub mod compare;
 pub mod dedup;
 pub mod period;
 pub mod read;
 pub mod render;
+pub mod shifts;
 pub mod stats;
 pub mod tally;
 

@@ -3,10 +3,12 @@
 
 mod aggregate;
 mod annotate;
+mod compare;
 mod eval;
 mod merge;
 mod output;
 mod report;
+mod shifts;
 mod split;
 mod train;
 
@@ -42,6 +44,10 @@ enum Command {
     Merge(merge::Args),
     /// One self-contained HTML page with stance charts, the aggregate table and evidence.
     Report(report::Args),
+    /// Before/after comparison of each actor's stance, with tests, a verdict and evidence.
+    Compare(compare::Args),
+    /// Change points in each actor's net-index series (PELT), with evidence.
+    Shifts(shifts::Args),
 }
 
 /// Exit code when the run finished but some input records were rejected.
@@ -58,6 +64,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Aggregate(args) => aggregate::run(args),
         Command::Merge(args) => merge::run(args),
         Command::Report(args) => report::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Shifts(args) => shifts::run(args),
     }
 }
 
