@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use stanceline::analysis::shifts::ShiftFinder;
 use stanceline::record::Group;
 use stanceline::report::{html, ChangePoint, Collector};
 
@@ -21,7 +22,8 @@ Figures are those of `stanceline aggregate` (Wilson 95% bands on the shares; see
 for the net index interval). Each point's hover text and the lists under each chart show the
 3 best sentences of that actor and period: those that take a side first, then by the stance
 model's confidence. Every piece of input text is HTML-escaped; the page has no scripts and
-loads nothing. Change points are not computed by this command yet (none are marked).
+loads nothing. Change points on the net-index chart are those `stanceline shifts` finds with
+its default penalty.
 
 Bad records are reported with file and line, skipped, and make the exit status 1.";
 
@@ -87,8 +89,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })
         .collect::<Vec<_>>()
         .join(", ");
-    // Hook: a change-point finder (`stanceline shifts`) fills this list.
-    let change_points: Vec<ChangePoint> = Vec::new();
+    // Change points as `stanceline shifts` finds them (default penalty), read in a second
+    // pass so that the page and the shifts command always agree.
+    let mut finder = ShiftFinder::new(args.by.into());
+    super::compare::read_inputs(
+        &args.paths,
+        args.no_dedup,
+        args.dedup_threshold,
+        true,
+        &mut |r| finder.push(r),
+    )?;
+    let change_points: Vec<ChangePoint> = finder
+        .shifts(&actors, None)
+        .into_iter()
+        .flat_map(|a| a.shifts)
+        .map(|c| ChangePoint {
+            actor: c.actor,
+            period: c.period,
+            label: format!(
+                "{}: {} ({:+.2} → {:+.2})",
+                c.actor.as_str(),
+                c.direction.replace('_', " "),
+                c.mean_before,
+                c.mean_after
+            ),
+        })
+        .collect();
     let page = html::page(&html::Page {
         title: &title,
         tally: &tally,
