@@ -9,13 +9,10 @@
 //! and the bounded top-3 list.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use flate2::read::MultiGzDecoder;
 use serde::{Deserialize, Serialize};
 
 use super::dedup::Deduper;
@@ -277,53 +274,9 @@ pub fn read_scored(
     sink: &mut dyn FnMut(Scored),
     on_bad: &mut dyn FnMut(Error),
 ) -> Result<()> {
-    let io_err = |source: io::Error| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let raw: Box<dyn Read> = if path == Path::new("-") {
-        Box::new(io::stdin().lock())
-    } else {
-        Box::new(File::open(path).map_err(io_err)?)
-    };
-    let mut reader = BufReader::with_capacity(1 << 16, raw);
-    let gzip = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
-        || reader
-            .fill_buf()
-            .map_err(io_err)?
-            .starts_with(&[0x1f, 0x8b]);
-    let mut r: Box<dyn BufRead> = if gzip {
-        Box::new(BufReader::new(MultiGzDecoder::new(reader)))
-    } else {
-        Box::new(reader)
-    };
-    let mut buf = Vec::with_capacity(4096);
-    let mut line_no = 0u64;
-    loop {
-        buf.clear();
-        if r.read_until(b'\n', &mut buf).map_err(io_err)? == 0 {
-            return Ok(());
-        }
-        line_no += 1;
-        let bad = |reason: String| Error::Record {
-            path: PathBuf::from(path),
-            line: line_no,
-            reason,
-        };
-        let Ok(line) = std::str::from_utf8(&buf) else {
-            on_bad(bad("not valid UTF-8".into()));
-            continue;
-        };
-        if line.trim().is_empty() {
-            continue;
-        }
-        match Scored::parse(line) {
-            Ok(s) => folder.push(s, sink),
-            Err(reason) => on_bad(bad(reason)),
-        }
-    }
+    super::read::for_each_line(path, on_bad, &mut |line| {
+        Scored::parse(line).map(|sc| folder.push(sc, sink))
+    })
 }
 
 // ───────────────────────────── date ranges ─────────────────────────────

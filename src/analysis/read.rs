@@ -168,76 +168,77 @@ impl Aggregator {
     /// bytes). Bad records are handed to `on_bad` as [`Error::Record`] and skipped; an
     /// input that cannot be opened or read is an [`Error::Io`].
     pub fn read_path(&mut self, path: &Path, on_bad: &mut dyn FnMut(Error)) -> Result<()> {
-        let io_err = |source: io::Error| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let raw: Box<dyn Read> = if path == Path::new("-") {
-            Box::new(io::stdin().lock())
-        } else {
-            Box::new(File::open(path).map_err(io_err)?)
-        };
-        let mut reader = BufReader::with_capacity(1 << 16, raw);
-        let gzip = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
-            || reader
-                .fill_buf()
-                .map_err(io_err)?
-                .starts_with(&[0x1f, 0x8b]);
-        if gzip {
-            let mut r = BufReader::with_capacity(1 << 16, MultiGzDecoder::new(reader));
-            self.read_lines(&mut r, path, on_bad)
-        } else {
-            self.read_lines(&mut reader, path, on_bad)
-        }
+        for_each_line(path, on_bad, &mut |line| {
+            AnnotatedRecord::parse(line).map(|rec| self.push(rec))
+        })
     }
+}
 
-    fn read_lines(
-        &mut self,
-        r: &mut dyn BufRead,
-        path: &Path,
-        on_bad: &mut dyn FnMut(Error),
-    ) -> Result<()> {
-        let mut buf = Vec::with_capacity(4096);
-        let mut line_no = 0u64;
-        loop {
-            buf.clear();
-            let n = (&mut *r)
-                .take(MAX_LINE as u64 + 1)
-                .read_until(b'\n', &mut buf)
-                .map_err(|source| Error::Io {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
-            if n == 0 {
-                return Ok(());
-            }
-            line_no += 1;
-            let bad = |reason: String| Error::Record {
-                path: PathBuf::from(path),
-                line: line_no,
-                reason,
-            };
-            if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE {
-                on_bad(bad(format!("line longer than {MAX_LINE} bytes")));
-                skip_line(r).map_err(|source| Error::Io {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
-                continue;
-            }
-            let Ok(line) = std::str::from_utf8(&buf) else {
-                on_bad(bad("not valid UTF-8".into()));
-                continue;
-            };
-            if line.trim().is_empty() {
-                continue;
-            }
-            match AnnotatedRecord::parse(line) {
-                Ok(rec) => self.push(rec),
-                Err(reason) => on_bad(bad(reason)),
-            }
+/// Reads one annotated input line by line (`-` for stdin; gzip detected by name or magic
+/// bytes) and hands each non-blank line to `each`. A line that is not UTF-8, is longer than
+/// 64 MiB, or that `each` rejects goes to `on_bad` as an [`Error::Record`] naming the file
+/// and line; reading goes on. An input that cannot be opened or read is an [`Error::Io`].
+pub fn for_each_line(
+    path: &Path,
+    on_bad: &mut dyn FnMut(Error),
+    each: &mut dyn FnMut(&str) -> std::result::Result<(), String>,
+) -> Result<()> {
+    let io_err = |source: io::Error| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let raw: Box<dyn Read> = if path == Path::new("-") {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(File::open(path).map_err(io_err)?)
+    };
+    let mut reader = BufReader::with_capacity(1 << 16, raw);
+    let gzip = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+        || reader
+            .fill_buf()
+            .map_err(io_err)?
+            .starts_with(&[0x1f, 0x8b]);
+    let mut r: Box<dyn BufRead> = if gzip {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            MultiGzDecoder::new(reader),
+        ))
+    } else {
+        Box::new(reader)
+    };
+    let mut buf = Vec::with_capacity(4096);
+    let mut line_no = 0u64;
+    loop {
+        buf.clear();
+        let n = (&mut r)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(io_err)?;
+        if n == 0 {
+            return Ok(());
+        }
+        line_no += 1;
+        let bad = |reason: String| Error::Record {
+            path: PathBuf::from(path),
+            line: line_no,
+            reason,
+        };
+        if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE {
+            on_bad(bad(format!("line longer than {MAX_LINE} bytes")));
+            skip_line(&mut r).map_err(io_err)?;
+            continue;
+        }
+        let Ok(line) = std::str::from_utf8(&buf) else {
+            on_bad(bad("not valid UTF-8".into()));
+            continue;
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        if let Err(reason) = each(line) {
+            on_bad(bad(reason));
         }
     }
 }

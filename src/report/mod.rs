@@ -12,11 +12,8 @@
 pub mod html;
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use flate2::read::MultiGzDecoder;
 use serde::Deserialize;
 
 use crate::analysis::{Aggregator, AnnotatedRecord, Bucket, Period, Tally};
@@ -150,51 +147,7 @@ impl Collector {
     /// Reads every record of one input (`-` for stdin; gzip detected by name or magic
     /// bytes). Bad records go to `on_bad` as [`Error::Record`] and are skipped.
     pub fn read_path(&mut self, path: &Path, on_bad: &mut dyn FnMut(Error)) -> Result<()> {
-        let io_err = |source: io::Error| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let raw: Box<dyn Read> = if path == Path::new("-") {
-            Box::new(io::stdin().lock())
-        } else {
-            Box::new(File::open(path).map_err(io_err)?)
-        };
-        let mut reader = BufReader::with_capacity(1 << 16, raw);
-        let gzip = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
-            || reader
-                .fill_buf()
-                .map_err(io_err)?
-                .starts_with(&[0x1f, 0x8b]);
-        let mut r: Box<dyn BufRead> = if gzip {
-            Box::new(BufReader::new(MultiGzDecoder::new(reader)))
-        } else {
-            Box::new(reader)
-        };
-        let mut buf = Vec::new();
-        let mut line_no = 0u64;
-        loop {
-            buf.clear();
-            if r.read_until(b'\n', &mut buf).map_err(io_err)? == 0 {
-                return Ok(());
-            }
-            line_no += 1;
-            let bad = |reason: String| Error::Record {
-                path: PathBuf::from(path),
-                line: line_no,
-                reason,
-            };
-            match std::str::from_utf8(&buf) {
-                Err(_) => on_bad(bad("not valid UTF-8".into())),
-                Ok(line) if line.trim().is_empty() => {}
-                Ok(line) => {
-                    if let Err(reason) = self.push_line(line) {
-                        on_bad(bad(reason));
-                    }
-                }
-            }
-        }
+        crate::analysis::read::for_each_line(path, on_bad, &mut |line| self.push_line(line))
     }
 
     /// The finished tally and evidence.
