@@ -158,6 +158,27 @@ fn summary_counts_read_annotated_and_rejected() {
 }
 
 #[test]
+fn stats_file_holds_the_reconciled_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("stats.json");
+    let out = stanceline()
+        .args(["annotate", "--stance", "rules", "--quiet", MIXED, "--stats"])
+        .arg(&stats)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    // The fixture holds three good articles of 9 sentences in all, and three bad lines.
+    assert_eq!(v["records_read"], 6);
+    assert_eq!(v["annotated"], 3);
+    assert_eq!(v["rejected"], 3);
+    assert_eq!(v["sentences"], 9);
+    assert_eq!(v["stance_model"], "rules");
+    assert_eq!(records(&out.stdout).len(), 9);
+}
+
+#[test]
 fn on_error_fail_stops_at_the_first_bad_record() {
     let out = stanceline()
         .args(["annotate", "--stance", "rules", "--on-error", "fail", MIXED])

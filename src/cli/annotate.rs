@@ -77,6 +77,11 @@ pub struct Args {
     /// No warnings for bad records on stderr (they are still counted).
     #[arg(short, long)]
     pub quiet: bool,
+    /// Write the run's counts here as one JSON object (`records_read`, `annotated`,
+    /// `rejected`, `sentences`, `stance_model`), for drivers such as a Spark job that sum
+    /// them over many runs. Written at the end, also when records were rejected.
+    #[arg(long, value_name = "FILE")]
+    pub stats: Option<PathBuf>,
 }
 
 /// Stance models selectable on the command line.
@@ -242,6 +247,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.summary {
         eprint!("{}", summary(&tally, annotator.topic(), model_name));
     }
+    if let Some(path) = &args.stats {
+        write_stats(path, &tally, model_name)?;
+    }
     if tally.rejected > 0 {
         if !args.quiet {
             eprintln!(
@@ -361,6 +369,19 @@ fn apply_head(t: &Trained, annotated: &mut [Vec<(Record, Vec<f32>)>]) -> anyhow:
         }
     }
     Ok(())
+}
+
+/// The counts of a run as JSON; `records_read = annotated + rejected` always holds.
+fn write_stats(path: &Path, t: &Tally, model: &str) -> anyhow::Result<()> {
+    let stats = serde_json::json!({
+        "records_read": t.read,
+        "annotated": t.annotated,
+        "rejected": t.rejected,
+        "sentences": t.sentences,
+        "stance_model": model,
+    });
+    std::fs::write(path, format!("{stats}\n"))
+        .with_context(|| format!("cannot write the run's counts to {}", path.display()))
 }
 
 fn write_record(buf: &mut Vec<u8>, r: &SentenceRecord) {
