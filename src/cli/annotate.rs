@@ -311,6 +311,9 @@ fn flush(
             *tally.cells.entry(c).or_default() += 1;
         }
     }
+    // A consumer at the other end of a pipe (a Spark task) sees each batch as soon as it
+    // is done instead of when the 64 KiB buffer happens to fill.
+    out.flush()?;
     batch.clear();
     Ok(())
 }
