@@ -31,6 +31,8 @@ import tempfile
 MARKER = "#stanceline-spark-partition"
 # A reprint appears on the same day as its original or shortly after.
 COPY_WINDOW_DAYS = 2
+# What annotate counts as a blank line (Rust's u8::is_ascii_whitespace).
+ASCII_SPACE = " \t\n\r\x0c"
 # Default partition size when --partitions is not given (see README "Scale out").
 ARTICLES_PER_PARTITION = 20000
 DEFAULT_TOPIC = "models/topics/us-china.toml"
@@ -55,7 +57,7 @@ fi
 exec /bin/sh "$w" "$@"
 """
 
-DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", re.ASCII)
 
 
 class Failure(Exception):
@@ -219,10 +221,39 @@ def date_key(line):
 
 
 def plan_partitions(months, n):
-    """Cuts the sorted months into N contiguous runs of similar article counts.
+    """Cuts the sorted months into at most N contiguous runs of similar article counts.
 
-    MONTHS: sorted list of (key, count, first_day, last_day). Returns (partition of each
-    month key, list of (month before, month after) for each risky cut)."""
+    MONTHS: sorted list of (key, count, first day, last day), days as ordinals. Returns the
+    partition of each month key and the (month before, month after) of each risky cut: one
+    with articles less than COPY_WINDOW_DAYS + 1 days apart across it. With fewer months than
+    N, each month is a partition and the last partitions stay empty.
+
+    >>> d = lambda m, day: datetime.date(2020, m, day).toordinal()
+    >>> quiet = [(f"2020-0{m}", 10, d(m, 10), d(m, 20)) for m in (1, 2, 3, 4)]
+    >>> plan_partitions(quiet, 2)
+    ({'2020-01': 0, '2020-02': 0, '2020-03': 1, '2020-04': 1}, [])
+    >>> plan_partitions(quiet, 4)[0]
+    {'2020-01': 0, '2020-02': 1, '2020-03': 2, '2020-04': 3}
+    >>> plan_partitions(quiet[:2], 4)
+    ({'2020-01': 0, '2020-02': 1}, [])
+
+    A story on 29 February and its copy on 1 March: the balanced cut would part them, so the
+    cut moves to the quiet gap between January and February, still within half a partition.
+
+    >>> leap = [quiet[0], ("2020-02", 10, d(2, 5), d(2, 29)), ("2020-03", 10, d(3, 1), d(3, 20)), quiet[3]]
+    >>> plan_partitions(leap, 2)
+    ({'2020-01': 0, '2020-02': 1, '2020-03': 1, '2020-04': 1}, [])
+
+    Every month full to its last day: no quiet cut, so the balanced one is made and reported.
+
+    >>> dense = [("2020-01", 10, d(1, 1), d(1, 31)), ("2020-02", 10, d(2, 1), d(2, 29)),
+    ...          ("2020-03", 10, d(3, 1), d(3, 31)), ("2020-04", 10, d(4, 1), d(4, 30))]
+    >>> plan_partitions(dense, 2)
+    ({'2020-01': 0, '2020-02': 0, '2020-03': 1, '2020-04': 1}, [('2020-02', '2020-03')])
+    >>> plan_partitions([], 3)
+    ({}, [])
+    """
+    n = min(n, len(months))
     total = sum(c for _, c, _, _ in months)
     cum = [0]
     for _, c, _, _ in months:
@@ -233,15 +264,13 @@ def plan_partitions(months, n):
     tolerance = total / (2 * n) if n else 0
     for k in range(1, n):
         lo = (cuts[-1] + 1) if cuts else 1
-        hi = len(months) - (n - 1 - k) - 1  # leave room for the cuts still to make
-        if lo > hi:
-            break  # fewer months than partitions: the last partitions stay empty
+        hi = len(months) - (n - k)  # leave a month for each cut still to make
         target = total * k / n
         cands = range(lo, hi + 1)
         best = min(cands, key=lambda b: (abs(cum[b] - target), b))
-        safe_c = [b for b in cands if safe[b] and abs(cum[b] - target) <= tolerance]
-        if safe_c:
-            best = min(safe_c, key=lambda b: (abs(cum[b] - target), b))
+        quiet = [b for b in cands if safe[b] and abs(cum[b] - target) <= tolerance]
+        if quiet:
+            best = min(quiet, key=lambda b: (abs(cum[b] - target), b))
         elif not safe[best]:
             risky.append((months[best - 1][0], months[best][0]))
         cuts.append(best)
@@ -310,8 +339,8 @@ def job(sc, args, ann_args, paths, stage, SparkFiles, StorageLevel):
     # on a file's first line, which need not be a partition's first line.
     indexed = (
         lines.zipWithIndex()
-        .map(lambda li: (li[0].lstrip("\ufeff"), li[1]))
-        .filter(lambda li: li[0].strip() != "")
+        .map(lambda li: (li[0][1:] if li[0].startswith("\ufeff") else li[0], li[1]))
+        .filter(lambda li: li[0].strip(ASCII_SPACE) != "")
     )
 
     # Per month: count, first and last day; None collects the undated lines.
@@ -439,6 +468,8 @@ if __name__ == "__main__":
     except Failure as e:
         say(f"error: {e}")
         sys.exit(2)
-    except Exception as e:  # a Spark job failure: the cause is in the executors' stderr
-        say(f"error: the Spark job failed: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
+    except Exception as e:  # a failed Spark job: say the cause, not the whole Java trace
+        lines = str(e).splitlines()
+        ours = [l.split("RuntimeError: ", 1)[1] for l in lines if "RuntimeError: " in l]
+        say(f"error: the Spark job failed: {(ours or lines or [type(e).__name__])[0]}")
         sys.exit(2)

@@ -317,3 +317,24 @@ fn bad_records_are_counted_in_their_partition_and_in_the_totals() {
         "{stderr}"
     );
 }
+
+/// The driver's own doctests: where the month cuts go (scripts/spark_annotate.py,
+/// `plan_partitions`). They need python3 only, not Spark.
+#[test]
+fn driver_doctests_pass() {
+    let out = Command::new("python3")
+        .current_dir(root().join("scripts"))
+        .args(["-m", "doctest", "-v", "spark_annotate.py"])
+        .output()
+        .expect("python3 is needed for scripts/spark_annotate.py");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Test passed."),
+        "the doctests did not run:\n{stdout}"
+    );
+}
