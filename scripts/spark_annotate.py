@@ -80,15 +80,46 @@ def parse_args(argv):
         epilog="Arguments after -- go to every `stanceline annotate` "
         "(e.g. -- --stance rules, -- --topic my.toml).",
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="article JSONL files (.gz too) or folders of them")
-    p.add_argument("--out", required=True, metavar="DIR", help="where the annotated partitions, partials and counts go (must not exist)")
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="article JSONL files (.gz too) or folders of them",
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="where the annotated partitions, partials and counts go (must not exist)",
+    )
     p.add_argument("--master", default="local[2]", help="Spark master URL [default: local[2]]")
-    p.add_argument("--partitions", type=int, metavar="N", help=f"number of partitions [default: about one per {ARTICLES_PER_PARTITION} articles, at least the default parallelism]")
-    p.add_argument("--by", default="month", choices=["day", "week", "month", "quarter", "year"], help="period of the aggregate [default: month]")
-    p.add_argument("--format", default="table", choices=["table", "csv", "json"], help="format of the aggregate [default: table]")
-    p.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="extra Spark configuration (repeatable)")
-    p.add_argument("--stanceline", required=True, metavar="BIN", help="the stanceline binary to ship")
-    p.add_argument("--pipe-script", required=True, metavar="FILE", help="spark_pipe.sh")
+    p.add_argument(
+        "--partitions",
+        type=int,
+        metavar="N",
+        help=f"number of partitions [default: about one per {ARTICLES_PER_PARTITION} articles, at least the default parallelism]",
+    )
+    p.add_argument(
+        "--by",
+        default="month",
+        choices=["day", "week", "month", "quarter", "year"],
+        help="period of the aggregate [default: month]",
+    )
+    p.add_argument(
+        "--format",
+        default="table",
+        choices=["table", "csv", "json"],
+        help="format of the aggregate [default: table]",
+    )
+    p.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra Spark configuration (repeatable)",
+    )
+    p.add_argument("--stanceline", required=True, metavar="BIN", help=argparse.SUPPRESS)
+    p.add_argument("--pipe-script", required=True, metavar="FILE", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.partitions is not None and args.partitions < 1:
         p.error("--partitions must be at least 1")
@@ -122,7 +153,9 @@ def annotate_args(extra, stage):
     (to be shipped) and named `@/NAME` (resolved by spark_pipe.sh next to itself)."""
     for bad in ("-o", "--output", "--stats", "--summary", "--on-error"):
         if option_value(extra, bad) is not None or bad in extra:
-            raise Failure(f"{bad} cannot be passed to annotate here: the driver owns the output and the counts")
+            raise Failure(
+                f"{bad} cannot be passed to annotate here: the driver owns the output and the counts"
+            )
     takes_value = ("--topic", "--stance", "--heads", "--model-dir", "--threads")
     for i, a in enumerate(extra):
         if not a.startswith("-") and not (i > 0 and extra[i - 1] in takes_value):
@@ -157,7 +190,9 @@ def annotate_args(extra, stage):
     if stance != "rules":
         model_dir = option_value(extra, "--model-dir") or DEFAULT_MODEL_DIR
         heads = option_value(extra, "--heads") or DEFAULT_HEADS
-        present = all(os.path.isfile(os.path.join(model_dir, f)) for f in MODEL_FILES) and os.path.isfile(heads)
+        present = all(
+            os.path.isfile(os.path.join(model_dir, f)) for f in MODEL_FILES
+        ) and os.path.isfile(heads)
         if present:
             ship("--model-dir", model_dir)
             ship("--heads", heads)
@@ -166,7 +201,9 @@ def annotate_args(extra, stage):
             say(f"note: stance model: rules (no encoder in {model_dir} or no heads in {heads})")
             args += ["--stance", "rules"]
         else:
-            raise Failure(f"--stance {stance} needs the encoder in {model_dir} and the heads in {heads}")
+            raise Failure(
+                f"--stance {stance} needs the encoder in {model_dir} and the heads in {heads}"
+            )
     return args
 
 
@@ -215,7 +252,11 @@ def date_key(line):
             first = datetime.date(year, int(m.group(2)), 1)
             nxt = datetime.date(year + (first.month == 12), first.month % 12 + 1, 1)
             return (f"{m.group(1)}-{m.group(2)}", first.toordinal(), nxt.toordinal() - 1)
-        return (f"{m.group(1)}-01", datetime.date(year, 1, 1).toordinal(), datetime.date(year, 12, 31).toordinal())
+        return (
+            f"{m.group(1)}-01",
+            datetime.date(year, 1, 1).toordinal(),
+            datetime.date(year, 12, 31).toordinal(),
+        )
     except ValueError:
         return None
 
@@ -358,7 +399,9 @@ def job(sc, args, ann_args, paths, stage, SparkFiles, StorageLevel):
     n = args.partitions or max(sc.defaultParallelism, -(-total // ARTICLES_PER_PARTITION))
     part, risky = plan_partitions(months, n)
     if len(months) < n:
-        say(f"note: {len(months)} months of articles for {n} partitions: some partitions stay empty")
+        say(
+            f"note: {len(months)} months of articles for {n} partitions: some partitions stay empty"
+        )
     if risky:
         shown = ", ".join(f"{a}|{b}" for a, b in risky[:5]) + (" ..." if len(risky) > 5 else "")
         say(
@@ -371,22 +414,26 @@ def job(sc, args, ann_args, paths, stage, SparkFiles, StorageLevel):
         k = date_key(li[0])
         return ((part.get(k[0], 0) if k else 0, li[1]), li[0])
 
-    roots = sc.parallelize(range(sc.defaultParallelism), sc.defaultParallelism).map(
-        lambda _: SparkFiles.getRootDirectory()
-    ).distinct().collect()
+    roots = (
+        sc.parallelize(range(sc.defaultParallelism), sc.defaultParallelism)
+        .map(lambda _: SparkFiles.getRootDirectory())
+        .distinct()
+        .collect()
+    )
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
     if "TMPDIR" in os.environ:
         env["TMPDIR"] = os.environ["TMPDIR"]
 
     def pipe_command(mode, mode_args):
-        return shlex.join(["/bin/sh", "-c", LOCATE, "locate", *sorted(roots), "--", mode, *mode_args])
+        return shlex.join(
+            ["/bin/sh", "-c", LOCATE, "locate", *sorted(roots), "--", mode, *mode_args]
+        )
 
     articles = (
         indexed.map(keyed)
         # Sorting by (partition, input index) keeps each partition in input order; it spills
         # to disk rather than holding a partition in memory.
-        .repartitionAndSortWithinPartitions(n, partitionFunc=lambda k: k[0])
-        .values()
+        .repartitionAndSortWithinPartitions(n, partitionFunc=lambda k: k[0]).values()
     )
     piped = articles.pipe(pipe_command("annotate", ann_args), env=env)
 
@@ -412,7 +459,9 @@ def job(sc, args, ann_args, paths, stage, SparkFiles, StorageLevel):
     summaries = sorted(tagged.filter(lambda t: t[0] == "s").map(lambda t: (t[1], t[2])).collect())
 
     partials = (
-        records.pipe(pipe_command("aggregate", ["--by", args.by, "--quiet"]), env=env, checkCode=True)
+        records.pipe(
+            pipe_command("aggregate", ["--by", args.by, "--quiet"]), env=env, checkCode=True
+        )
         .mapPartitionsWithIndex(lambda i, it: [(i, "\n".join(it))])
         .collect()
     )
