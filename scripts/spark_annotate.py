@@ -420,9 +420,9 @@ def job(sc, args, ann_args, paths, stage, SparkFiles, StorageLevel):
         .distinct()
         .collect()
     )
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
-    if "TMPDIR" in os.environ:
-        env["TMPDIR"] = os.environ["TMPDIR"]
+    # RDD.pipe replaces the environment. Nothing of the driver's is passed on: its paths
+    # (TMPDIR, say) need not exist on the executors.
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin"}
 
     def pipe_command(mode, mode_args):
         return shlex.join(
