@@ -265,7 +265,7 @@ fn merging_partials_of_any_split_equals_the_whole() {
         assert_eq!(out.status.code(), Some(1), "each part has a bad record");
         let written = std::fs::read_to_string(&partial).unwrap();
         assert!(
-            written.starts_with("{\"stanceline_partial\":1,"),
+            written.starts_with("{\"stanceline_partial\":2,"),
             "{written}"
         );
         partials.push(partial);
