@@ -113,6 +113,51 @@ fn monthly_csv_has_every_number_right_and_reports_bad_records() {
     }
 }
 
+/// The three extra CSV columns (conditional_share, conditional_lo, conditional_hi) of each
+/// row of [`MONTHLY`], in the same order. Conditional counts per row: 2025-01 us_admin 1 of 3,
+/// 2025-03 beijing 1 of 3, every other row 0 of n. By hand (z² = 3.841459): 0 of n gives
+/// (0, 0, z²/(n + z²)): n = 1 → 0.7935, n = 2 → 0.6576, n = 7 → 0.3543. 1 of 3: z²/n =
+/// 1.280486, centre = (0.333333 + 0.640243) / 2.280486 = 0.426916, half = 1.959964 /
+/// 2.280486 · √(0.074074 + 0.106707) = 0.365424 → (0.0615, 0.7923), the mirror image of the
+/// oppose interval 2 of 3 in MONTHLY.
+#[rustfmt::skip]
+const MONTHLY_CONDITIONAL: [[&str; 3]; 16] = [
+    ["0", "0", "0.7935"],
+    ["", "", ""], ["", "", ""], ["", "", ""],
+    ["0.3333", "0.0615", "0.7923"],
+    ["0", "0", "0.3543"],
+    ["", "", ""],
+    ["0", "0", "0.7935"],
+    ["", "", ""], ["", "", ""], ["", "", ""], ["", "", ""],
+    ["0", "0", "0.6576"],
+    ["0.3333", "0.0615", "0.7923"],
+    ["0", "0", "0.7935"],
+    ["", "", ""],
+];
+
+#[test]
+fn the_extra_conditional_columns_are_right_too() {
+    let out = stanceline(&["aggregate", FIXTURE, "--format", "csv", "-q"]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .ends_with(",articles,conditional_share,conditional_lo,conditional_hi"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), MONTHLY_CONDITIONAL.len());
+    for ((row, want), key) in rows.iter().zip(&MONTHLY_CONDITIONAL).zip(&MONTHLY) {
+        assert_eq!(row[..2], key[..2]);
+        for i in 0..3 {
+            same(
+                row[17 + i],
+                want[i],
+                &format!("{} {} extra column {i}", key[0], key[1]),
+            );
+        }
+    }
+}
+
 #[test]
 fn json_carries_the_same_numbers_and_the_notes() {
     let out = stanceline(&["aggregate", FIXTURE, "--format", "json", "-q"]);
@@ -265,7 +310,7 @@ fn merging_partials_of_any_split_equals_the_whole() {
         assert_eq!(out.status.code(), Some(1), "each part has a bad record");
         let written = std::fs::read_to_string(&partial).unwrap();
         assert!(
-            written.starts_with("{\"stanceline_partial\":1,"),
+            written.starts_with("{\"stanceline_partial\":2,"),
             "{written}"
         );
         partials.push(partial);

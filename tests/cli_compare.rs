@@ -394,3 +394,34 @@ fn shifts_finds_a_planted_step() {
             "beijing: 0 change(s) over 12 periods",
         ));
 }
+
+#[test]
+fn shifts_reports_bad_records_with_file_and_line_and_exits_one() {
+    // The aggregate fixture: four bad lines (13 truncated JSON, 19 no speaker.group, 24 stance
+    // "maybe", 27 date 2025-02-30) among 24 good records.
+    let out = stanceline()
+        .args([
+            "shifts",
+            "tests/fixtures/analysis/annotated.jsonl",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        "annotated.jsonl:13: invalid JSON",
+        "annotated.jsonl:19: missing \"speaker.group\"",
+        "annotated.jsonl:24: unknown stance \"maybe\"",
+        "annotated.jsonl:27: impossible date \"2025-02-30\"",
+        "4 records rejected",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+    // The run went on: the good records were read (a1-copy folded, as in aggregate).
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["folded"], 1);
+    // a4 (2025-03, month only) is at the --by month precision; only a5 (year only) is skipped.
+    assert_eq!(v["coarse_skipped"], 1);
+}

@@ -8,14 +8,14 @@
 //! shares with it: the record reader that keeps `confidence`, wire-copy folding per article
 //! and the bounded top-3 list.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::dedup::Deduper;
+use super::dedup::{ArticleRecord, Folder};
 use super::read::AnnotatedRecord;
 use super::stats::Z95;
 use crate::corpus::PartialDate;
@@ -195,74 +195,12 @@ impl Scored {
     }
 }
 
-/// Wire-copy folding for record streams, as in `aggregate`: an article's records
-/// (consecutive in `annotate` output) are held until the next article starts, then passed on
-/// or, when the article is a near-duplicate of one passed on before, dropped.
-pub struct Folder {
-    deduper: Option<Deduper>,
-    pending: Vec<Scored>,
-    decided: HashMap<String, bool>,
-    /// Articles folded so far.
-    pub folded: u64,
-}
-
-impl Folder {
-    /// `dedup` is the Jaccard threshold, or `None` to pass every record on at once.
-    pub fn new(dedup: Option<f64>) -> Folder {
-        Folder {
-            deduper: dedup.map(Deduper::new),
-            pending: Vec::new(),
-            decided: HashMap::new(),
-            folded: 0,
-        }
+impl ArticleRecord for Scored {
+    fn doc_id(&self) -> &str {
+        &self.rec.doc_id
     }
-
-    /// Takes one record; records that are passed on go to `sink`.
-    pub fn push(&mut self, s: Scored, sink: &mut dyn FnMut(Scored)) {
-        if self.deduper.is_none() {
-            sink(s);
-            return;
-        }
-        if self
-            .pending
-            .first()
-            .is_some_and(|p| p.rec.doc_id == s.rec.doc_id)
-        {
-            self.pending.push(s);
-            return;
-        }
-        self.settle(sink);
-        match self.decided.get(&s.rec.doc_id) {
-            Some(true) => sink(s),
-            Some(false) => {}
-            None => self.pending.push(s),
-        }
-    }
-
-    /// Passes on or drops the held article.
-    fn settle(&mut self, sink: &mut dyn FnMut(Scored)) {
-        let Some(d) = self.deduper.as_mut() else {
-            return;
-        };
-        let Some(doc_id) = self.pending.first().map(|p| p.rec.doc_id.clone()) else {
-            return;
-        };
-        let text: Vec<&str> = self.pending.iter().map(|p| p.rec.text.as_str()).collect();
-        let keep = !d.is_duplicate(&text.join(" "));
-        if keep {
-            for s in self.pending.drain(..) {
-                sink(s);
-            }
-        } else {
-            self.pending.clear();
-            self.folded += 1;
-        }
-        self.decided.insert(doc_id, keep);
-    }
-
-    /// Passes on the last held article.
-    pub fn finish(&mut self, sink: &mut dyn FnMut(Scored)) {
-        self.settle(sink);
+    fn text(&self) -> &str {
+        &self.rec.text
     }
 }
 
@@ -270,7 +208,7 @@ impl Folder {
 /// records go through `folder` to `sink`, bad ones to `on_bad` as [`Error::Record`].
 pub fn read_scored(
     path: &Path,
-    folder: &mut Folder,
+    folder: &mut Folder<Scored>,
     sink: &mut dyn FnMut(Scored),
     on_bad: &mut dyn FnMut(Error),
 ) -> Result<()> {

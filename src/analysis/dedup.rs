@@ -5,6 +5,9 @@
 //! The first copy seen is kept; later copies whose estimated Jaccard similarity with a kept
 //! article reaches the threshold are folded. Memory grows with the number of kept articles
 //! (one signature each), not with the number of sentences.
+//!
+//! [`Folder`] applies this to a stream of sentence records, for `aggregate`, `compare`,
+//! `shifts` and `report` alike.
 
 use std::collections::HashMap;
 
@@ -79,6 +82,87 @@ impl Deduper {
             self.buckets.entry(key).or_default().push(id);
         }
         false
+    }
+}
+
+/// A sentence record of an article, as [`Folder`] needs it.
+pub trait ArticleRecord {
+    /// The article's identifier.
+    fn doc_id(&self) -> &str;
+    /// The sentence.
+    fn text(&self) -> &str;
+}
+
+/// Wire-copy folding for record streams: an article's records (consecutive in `annotate`
+/// output) are held until the next article starts, then passed on or, when the article is a
+/// near-duplicate of one passed on before, dropped. An article whose records come back later
+/// follows the decision made for its first run of records.
+#[derive(Debug)]
+pub struct Folder<T> {
+    deduper: Option<Deduper>,
+    pending: Vec<T>,
+    decided: HashMap<String, bool>,
+    /// Articles folded so far.
+    pub folded: u64,
+}
+
+impl<T: ArticleRecord> Folder<T> {
+    /// `dedup` is the Jaccard threshold, or `None` to pass every record on at once.
+    pub fn new(dedup: Option<f64>) -> Folder<T> {
+        Folder {
+            deduper: dedup.map(Deduper::new),
+            pending: Vec::new(),
+            decided: HashMap::new(),
+            folded: 0,
+        }
+    }
+
+    /// Takes one record; records that are passed on go to `sink`.
+    pub fn push(&mut self, rec: T, sink: &mut dyn FnMut(T)) {
+        if self.deduper.is_none() {
+            sink(rec);
+            return;
+        }
+        if self
+            .pending
+            .first()
+            .is_some_and(|p| p.doc_id() == rec.doc_id())
+        {
+            self.pending.push(rec);
+            return;
+        }
+        self.settle(sink);
+        match self.decided.get(rec.doc_id()) {
+            Some(true) => sink(rec),
+            Some(false) => {}
+            None => self.pending.push(rec),
+        }
+    }
+
+    /// Passes on or drops the held article.
+    fn settle(&mut self, sink: &mut dyn FnMut(T)) {
+        let Some(d) = self.deduper.as_mut() else {
+            return;
+        };
+        let Some(doc_id) = self.pending.first().map(|p| p.doc_id().to_owned()) else {
+            return;
+        };
+        let text: Vec<&str> = self.pending.iter().map(|p| p.text()).collect();
+        let keep = !d.is_duplicate(&text.join(" "));
+        if keep {
+            for rec in self.pending.drain(..) {
+                sink(rec);
+            }
+        } else {
+            self.pending.clear();
+            self.folded += 1;
+        }
+        self.decided.insert(doc_id, keep);
+    }
+
+    /// Passes on the last held article.
+    pub fn finish(&mut self, sink: &mut dyn FnMut(T)) {
+        self.settle(sink);
     }
 }
 

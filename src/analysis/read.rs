@@ -4,7 +4,6 @@
 //! Records are read leniently: only `doc_id`, `date`, `text`, `speaker.group` and `stance`
 //! are needed, so files from later schema versions (which only add fields) still read.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -12,7 +11,7 @@ use std::path::{Path, PathBuf};
 use flate2::read::MultiGzDecoder;
 use serde::Deserialize;
 
-use super::dedup::Deduper;
+use super::dedup::{ArticleRecord, Folder};
 use super::period::{Bucket, Period};
 use super::tally::Tally;
 use crate::corpus::PartialDate;
@@ -79,26 +78,25 @@ impl AnnotatedRecord {
     }
 }
 
-/// The sentences of the article being read, held until it ends so the whole article can be
-/// checked for near-duplicates before any of it is counted.
-struct Pending {
-    doc_id: String,
-    text: String,
-    sentences: Vec<(Period, Group, Label)>,
+impl ArticleRecord for AnnotatedRecord {
+    fn doc_id(&self) -> &str {
+        &self.doc_id
+    }
+    fn text(&self) -> &str {
+        &self.text
+    }
 }
 
 /// Builds a [`Tally`] from records fed in input order.
 ///
-/// Without de-duplication each record is counted at once. With it, records are held per
-/// article (an article's records are consecutive in `stanceline annotate` output); when the
-/// next article starts, the held one is counted or, if it is a near-duplicate of an article
-/// already counted, folded. An article whose records come back later follows the decision
-/// made for its first run of records.
+/// Without de-duplication each record is counted at once. With it, records go through a
+/// [`Folder`]: they are held per article (an article's records are consecutive in
+/// `stanceline annotate` output) and counted when the next article starts, unless the article
+/// is a near-duplicate of one already counted. An article whose records come back later
+/// follows the decision made for its first run of records.
 pub struct Aggregator {
     tally: Tally,
-    deduper: Option<Deduper>,
-    pending: Option<Pending>,
-    decided: HashMap<String, bool>,
+    folder: Folder<AnnotatedRecord>,
 }
 
 impl Aggregator {
@@ -107,60 +105,21 @@ impl Aggregator {
     pub fn new(by: Bucket, dedup: Option<f64>) -> Aggregator {
         Aggregator {
             tally: Tally::new(by),
-            deduper: dedup.map(Deduper::new),
-            pending: None,
-            decided: HashMap::new(),
+            folder: Folder::new(dedup),
         }
     }
 
     /// Counts (or holds) one record.
     pub fn push(&mut self, rec: AnnotatedRecord) {
-        let period = Period::of(&rec.date, self.tally.by);
-        if self.deduper.is_none() {
-            self.tally.add(period, rec.group, rec.stance, &rec.doc_id);
-            return;
-        }
-        if let Some(p) = self.pending.as_mut().filter(|p| p.doc_id == rec.doc_id) {
-            if !p.text.is_empty() {
-                p.text.push(' ');
-            }
-            p.text.push_str(&rec.text);
-            p.sentences.push((period, rec.group, rec.stance));
-            return;
-        }
-        self.settle();
-        match self.decided.get(&rec.doc_id) {
-            Some(true) => self.tally.add(period, rec.group, rec.stance, &rec.doc_id),
-            Some(false) => {}
-            None => {
-                self.pending = Some(Pending {
-                    doc_id: rec.doc_id,
-                    text: rec.text,
-                    sentences: vec![(period, rec.group, rec.stance)],
-                })
-            }
-        }
-    }
-
-    /// Counts or folds the held article.
-    fn settle(&mut self) {
-        let (Some(p), Some(d)) = (self.pending.take(), self.deduper.as_mut()) else {
-            return;
-        };
-        let keep = !d.is_duplicate(&p.text);
-        if keep {
-            for (period, group, label) in p.sentences {
-                self.tally.add(period, group, label, &p.doc_id);
-            }
-        } else {
-            self.tally.folded += 1;
-        }
-        self.decided.insert(p.doc_id, keep);
+        let tally = &mut self.tally;
+        self.folder.push(rec, &mut |r| count(tally, r));
     }
 
     /// The finished tally.
     pub fn finish(mut self) -> Tally {
-        self.settle();
+        let tally = &mut self.tally;
+        self.folder.finish(&mut |r| count(tally, r));
+        self.tally.folded += self.folder.folded;
         self.tally
     }
 
@@ -172,6 +131,11 @@ impl Aggregator {
             AnnotatedRecord::parse(line).map(|rec| self.push(rec))
         })
     }
+}
+
+fn count(tally: &mut Tally, r: AnnotatedRecord) {
+    let period = Period::of(&r.date, tally.by);
+    tally.add(period, r.group, r.stance, &r.doc_id);
 }
 
 /// Reads one annotated input line by line (`-` for stdin; gzip detected by name or magic
@@ -370,10 +334,14 @@ mod tests {
         }
         let t = agg.finish();
         assert_eq!(t.folded, 1);
-        // kept: 2 sentences, third: 1; the copy's two runs are both dropped.
+        // kept: 2 sentences, third: 1; the copy's two runs are both dropped. The cell sees
+        // kept, third, kept: three runs, so a returning article counts again in `articles`.
         let cell = t.cells.values().next().unwrap();
         assert_eq!(cell.n(), 3);
-        let docs: Vec<&str> = cell.docs.iter().map(String::as_str).collect();
-        assert_eq!(docs, ["kept", "third"]);
+        assert_eq!(cell.articles, 3);
+        assert_eq!(
+            (cell.first_doc.as_deref(), cell.last_doc.as_deref()),
+            (Some("kept"), Some("kept"))
+        );
     }
 }

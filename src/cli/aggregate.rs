@@ -20,7 +20,8 @@ support/conditional/oppose/neutral = counts; *_share = count / n with a 95% Wils
 interval (*_lo, *_hi); net = (support - oppose) / (support + conditional + oppose), empty
 when that denominator is 0, with a 95% analytic interval: net ± 1.959964·√Var, Var =
 (p_s + p_o - net²) / m (support and oppose as two shares of one multinomial sample of size
-m), clamped to [-1, 1]; articles = distinct doc_ids behind the row. Every period between the
+m), clamped to [-1, 1]; articles = articles behind the row (runs of consecutive records with
+one doc_id, which is each distinct article for `annotate` output). Every period between the
 first and the last is printed, empty ones with n = 0. A date less precise than --by (a
 month-only date under --by day) is counted in a coarser row (`2025-04`) and reported on
 stderr, never dropped."

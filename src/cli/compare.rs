@@ -6,9 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use stanceline::analysis::compare::{
-    read_scored, ActorResult, Comparison, DateRange, Folder, Scored,
-};
+use stanceline::analysis::compare::{read_scored, ActorResult, Comparison, DateRange, Scored};
+use stanceline::analysis::dedup::Folder;
 use stanceline::record::Group;
 
 use super::aggregate::ActorArg;

@@ -20,10 +20,11 @@ Examples:
   stanceline aggregate feb.jsonl --by week --partial -o feb.json
   stanceline merge jan.json feb.json --format csv
 
-All partials must use the same --by. Counts add and each cell keeps its article ids, so the
-result equals aggregating the whole input in one run, except for de-duplication: copies of an
-article that fell into different partials cannot be recognised here and are all counted (the
-folded counts of the partials are added).
+All partials must use the same --by. Give them in input order (the pieces of one input, one
+after the other): counts add, and an article cut at the seam between two consecutive pieces
+counts once, so the result equals aggregating the whole input in one run, except for
+de-duplication: copies of an article that fell into different partials cannot be recognised
+here and are all counted (the folded counts of the partials are added).
 
 ",
     columns_help!()
