@@ -425,3 +425,58 @@ fn shifts_reports_bad_records_with_file_and_line_and_exits_one() {
     // a4 (2025-03, month only) is at the --by month precision; only a5 (year only) is skipped.
     assert_eq!(v["coarse_skipped"], 1);
 }
+
+/// The fixture with b1-copy moved after b3 (two months after b1), as it was first written.
+fn out_of_order_fixture(dir: &tempfile::TempDir) -> String {
+    let text = std::fs::read_to_string(common::root().join(FIXTURE)).unwrap();
+    let (copy, rest): (Vec<&str>, Vec<&str>) = text
+        .lines()
+        .partition(|l| l.contains("\"doc_id\": \"b1-copy\""));
+    assert_eq!(copy.len(), 7);
+    let b3_end = rest
+        .iter()
+        .rposition(|l| l.contains("\"doc_id\": \"b3\""))
+        .unwrap();
+    let mut lines = rest.clone();
+    lines.splice(b3_end + 1..b3_end + 1, copy);
+    let path = dir.path().join("unordered.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn out_of_date_order_input_is_named_and_a_wider_window_folds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = out_of_order_fixture(&dir);
+    let run = |extra: &[&str]| {
+        let out = stanceline()
+            .args(["compare", &path, "--before", "2024-01..2024-03"])
+            .args(["--after", "2024-04..2024-06", "--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (v["folded"].as_u64(), String::from_utf8(out.stderr).unwrap())
+    };
+    // With the default 7-day window, b1 has left the window (b2 on 15 Feb and b3 on 20 Mar
+    // came in between) when its copy of 11 Jan arrives, so the copy is counted. Late (dated
+    // no more than 7 days after the newest article already dropped), by hand: b1-copy
+    // (b2, 15 Feb, dropped), u1 (2 Feb), u2 (2 May) and e1 (3 Mar) (b5, 12 May, dropped),
+    // then x2 ("2024", from 1 Jan) and x3 (2023-12-31) (b6, 30 Jun, dropped); b4, b5, b6,
+    // e2 and x1 are not: 6.
+    let (folded, err) = run(&[]);
+    assert_eq!(folded, Some(0));
+    assert!(
+        err.contains(
+            "input not in date order: 6 articles arrived after the de-duplication window (7 days)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("sort by date for exact folding"), "{err}");
+    // A window of 400 days keeps every article of 2024: the copy folds and nothing is late.
+    let (folded, err) = run(&["--dedup-window", "400"]);
+    assert_eq!(folded, Some(1));
+    assert!(!err.contains("not in date order"), "{err}");
+    assert!(err.contains("dates within 400 days"), "{err}");
+}

@@ -199,6 +199,9 @@ impl ArticleRecord for Scored {
     fn doc_id(&self) -> &str {
         &self.rec.doc_id
     }
+    fn date(&self) -> &PartialDate {
+        &self.rec.date
+    }
     fn text(&self) -> &str {
         &self.rec.text
     }
@@ -627,7 +630,7 @@ mod tests {
         };
         let story = "Officials from both capitals agreed on Tuesday to reopen the customs \
             channel that had been closed since the spring dispute over inspections.";
-        let mut folder = Folder::new(Some(0.8));
+        let mut folder = Folder::new(Some(0.8.into()));
         let mut seen = Vec::new();
         let feed = [
             ("orig", story),

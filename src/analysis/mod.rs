@@ -17,7 +17,7 @@ pub mod shifts;
 pub mod stats;
 pub mod tally;
 
-pub use dedup::Deduper;
+pub use dedup::{DedupConfig, Deduper};
 pub use period::{Bucket, Period};
 pub use read::{Aggregator, AnnotatedRecord};
 pub use stats::{net_index, wilson, Estimate};

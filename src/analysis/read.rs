@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use flate2::read::MultiGzDecoder;
 use serde::Deserialize;
 
-use super::dedup::{ArticleRecord, Folder};
+use super::dedup::{ArticleRecord, DedupConfig, Folder};
 use super::period::{Bucket, Period};
 use super::tally::Tally;
 use crate::corpus::PartialDate;
@@ -82,6 +82,9 @@ impl ArticleRecord for AnnotatedRecord {
     fn doc_id(&self) -> &str {
         &self.doc_id
     }
+    fn date(&self) -> &PartialDate {
+        &self.date
+    }
     fn text(&self) -> &str {
         &self.text
     }
@@ -100,9 +103,9 @@ pub struct Aggregator {
 }
 
 impl Aggregator {
-    /// An aggregator with periods of size `by`; `dedup` is the Jaccard threshold, or `None`
-    /// to count every article.
-    pub fn new(by: Bucket, dedup: Option<f64>) -> Aggregator {
+    /// An aggregator with periods of size `by`; `dedup` is the Jaccard threshold and date
+    /// window, or `None` to count every article.
+    pub fn new(by: Bucket, dedup: Option<DedupConfig>) -> Aggregator {
         Aggregator {
             tally: Tally::new(by),
             folder: Folder::new(dedup),
@@ -120,6 +123,7 @@ impl Aggregator {
         let tally = &mut self.tally;
         self.folder.finish(&mut |r| count(tally, r));
         self.tally.folded += self.folder.folded;
+        self.tally.late += self.folder.late();
         self.tally
     }
 
@@ -284,7 +288,7 @@ mod tests {
             "Both governments agreed on Monday to restart the working group on fentanyl.",
             "The first meeting is planned for the spring in a neutral capital city.",
         ];
-        let mut agg = Aggregator::new(Bucket::Month, Some(0.8));
+        let mut agg = Aggregator::new(Bucket::Month, Some(0.8.into()));
         for doc in ["orig", "copy", "orig-late"] {
             for s in story {
                 let group = if doc == "orig-late" {
@@ -318,7 +322,7 @@ mod tests {
             technology agreement for another five years after months of review.";
         let other = "Port officials reported a record number of container arrivals during \
             the holiday season despite the new inspection regime.";
-        let mut agg = Aggregator::new(Bucket::Month, Some(0.8));
+        let mut agg = Aggregator::new(Bucket::Month, Some(0.8.into()));
         let feed = [
             ("kept", story),
             ("copy", story),

@@ -96,6 +96,10 @@ pub struct Tally {
     pub coarse: BTreeMap<&'static str, u64>,
     /// Near-duplicate articles folded into an earlier copy (per input or partial).
     pub folded: u64,
+    /// Articles that arrived out of date order after articles within the de-duplication
+    /// window of their date had been dropped, so that their copies may have been missed.
+    /// Not kept in partial files: `merge` cannot fold across partials anyway.
+    pub late: u64,
 }
 
 impl Tally {
@@ -106,6 +110,7 @@ impl Tally {
             cells: BTreeMap::new(),
             coarse: BTreeMap::new(),
             folded: 0,
+            late: 0,
         }
     }
 
@@ -136,6 +141,7 @@ impl Tally {
             *self.coarse.entry(k).or_insert(0) += v;
         }
         self.folded += other.folded;
+        self.late += other.late;
         Ok(())
     }
 

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use stanceline::analysis::{render, Aggregator, Bucket, Tally};
+use stanceline::analysis::dedup::DEFAULT_WINDOW_DAYS;
+use stanceline::analysis::{render, Aggregator, Bucket, DedupConfig, Tally};
 use stanceline::record::Group;
 
 use super::{output, EXIT_SOME_REJECTED};
@@ -41,8 +42,13 @@ Examples:
     "
 
 De-duplication: an article whose text (its sentences joined) has estimated Jaccard similarity
->= --dedup-threshold with an article read earlier is folded: none of its sentences count, and
-the number folded is reported. It works within one run; `merge` cannot compare articles across
+>= --dedup-threshold with an article read earlier, and whose date lies within --dedup-window
+days of it, is folded: none of its sentences count, and the number folded is reported. A
+partial date (2025-04) stands for every day it covers and matches when that interval comes
+within the window. Articles whose dates end more than the window before the latest date read
+are forgotten, so memory stays bounded for input in date order; for input out of date order, a
+note says how many articles arrived after articles near their date were forgotten (their
+copies may be missed); sort by date for exact folding. It works within one run; `merge` cannot compare articles across
 partials, so wire copies split over two partials are both counted. Split inputs by date (copies
 appear within days of each other) to keep them together.
 
@@ -77,6 +83,11 @@ pub struct Args {
     /// Jaccard similarity (MinHash over word 5-shingles) at which an article is a copy.
     #[arg(long, value_name = "J", default_value_t = 0.8)]
     pub dedup_threshold: f64,
+    /// Compare articles only when their dates come within DAYS days of each other (a
+    /// month-only date covers its whole month); older articles are forgotten, so memory stays
+    /// bounded for input in date order.
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_WINDOW_DAYS)]
+    pub dedup_window: u32,
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -152,12 +163,7 @@ pub enum FormatArg {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let dedup = (!args.no_dedup).then_some(args.dedup_threshold);
-    if let Some(t) = dedup {
-        if !(t > 0.0 && t <= 1.0) {
-            anyhow::bail!("--dedup-threshold must be in (0, 1], got {t}");
-        }
-    }
+    let dedup = dedup_config(args.no_dedup, args.dedup_threshold, args.dedup_window)?;
     let mut agg = Aggregator::new(args.by.into(), dedup);
     let mut rejected = 0u64;
     let paths = if args.paths.is_empty() {
@@ -220,8 +226,41 @@ pub fn print(
     Ok(())
 }
 
+/// The de-duplication settings of the command line, `None` with `--no-dedup`.
+pub fn dedup_config(
+    no_dedup: bool,
+    threshold: f64,
+    window_days: u32,
+) -> anyhow::Result<Option<DedupConfig>> {
+    if no_dedup {
+        return Ok(None);
+    }
+    // Written so that NaN fails too.
+    if !(threshold > 0.0 && threshold <= 1.0) {
+        anyhow::bail!("--dedup-threshold must be in (0, 1], got {threshold}");
+    }
+    Ok(Some(DedupConfig {
+        threshold,
+        window_days,
+    }))
+}
+
+/// The note for articles that may have missed their copy because the input is out of date
+/// order; `None` when there are none.
+pub fn late_note(late: u64, dedup: Option<DedupConfig>) -> Option<String> {
+    let window = dedup?.window_days;
+    (late > 0).then(|| {
+        format!(
+            "stanceline: note: input not in date order: {late} articles arrived after the \
+             de-duplication window ({window} days) had moved past their date; copies of \
+             articles already dropped from the window may be missed; sort by date for exact \
+             folding"
+        )
+    })
+}
+
 /// Reports on stderr what was counted at a coarser level and what was folded.
-pub fn notes(tally: &Tally, dedup: Option<f64>) {
+pub fn notes(tally: &Tally, dedup: Option<DedupConfig>) {
     for (level, n) in &tally.coarse {
         eprintln!(
             "stanceline: note: {n} records with {level}-only dates were counted at {level} \
@@ -230,10 +269,18 @@ pub fn notes(tally: &Tally, dedup: Option<f64>) {
         );
     }
     if tally.folded > 0 {
-        let how = dedup.map_or(String::new(), |t| format!(" (Jaccard >= {t})"));
+        let how = dedup.map_or(String::new(), |d| {
+            format!(
+                " (Jaccard >= {}, dates within {} days)",
+                d.threshold, d.window_days
+            )
+        });
         eprintln!(
             "stanceline: note: folded {} near-duplicate articles{how}; --no-dedup counts every copy",
             tally.folded
         );
+    }
+    if let Some(note) = late_note(tally.late, dedup) {
+        eprintln!("{note}");
     }
 }

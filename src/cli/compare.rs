@@ -7,10 +7,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use stanceline::analysis::compare::{read_scored, ActorResult, Comparison, DateRange, Scored};
-use stanceline::analysis::dedup::Folder;
+use stanceline::analysis::dedup::{DedupConfig, Folder, DEFAULT_WINDOW_DAYS};
 use stanceline::record::Group;
 
-use super::aggregate::ActorArg;
+use super::aggregate::{dedup_config, late_note, ActorArg};
 use super::{output, EXIT_SOME_REJECTED};
 
 const AFTER_HELP: &str = "\
@@ -63,6 +63,11 @@ pub struct Args {
     /// Jaccard similarity (MinHash over word 5-shingles) at which an article is a copy.
     #[arg(long, value_name = "J", default_value_t = 0.8)]
     pub dedup_threshold: f64,
+    /// Compare articles only when their dates come within DAYS days of each other (a
+    /// month-only date covers its whole month); older articles are forgotten, so memory stays
+    /// bounded for input in date order.
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_WINDOW_DAYS)]
+    pub dedup_window: u32,
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -92,16 +97,11 @@ fn parse_range(s: &str) -> Result<DateRange, String> {
 /// Reads every input through wire-copy folding into `sink`; returns (rejected, folded).
 pub(crate) fn read_inputs(
     paths: &[PathBuf],
-    no_dedup: bool,
-    threshold: f64,
+    dedup: Option<DedupConfig>,
     quiet: bool,
     sink: &mut dyn FnMut(Scored),
 ) -> anyhow::Result<(u64, u64)> {
-    let valid = 0.0 < threshold && threshold <= 1.0; // false for NaN too
-    if !no_dedup && !valid {
-        anyhow::bail!("--dedup-threshold must be in (0, 1], got {threshold}");
-    }
-    let mut folder = Folder::new((!no_dedup).then_some(threshold));
+    let mut folder = Folder::new(dedup);
     let mut rejected = 0u64;
     let stdin = [PathBuf::from("-")];
     let paths = if paths.is_empty() { &stdin[..] } else { paths };
@@ -114,12 +114,15 @@ pub(crate) fn read_inputs(
         })?;
     }
     folder.finish(sink);
-    if !quiet && folder.folded > 0 {
+    if let (false, true, Some(d)) = (quiet, folder.folded > 0, dedup) {
         eprintln!(
-            "stanceline: note: folded {} near-duplicate articles (Jaccard >= {threshold}); \
-             --no-dedup counts every copy",
-            folder.folded
+            "stanceline: note: folded {} near-duplicate articles (Jaccard >= {}, dates within \
+             {} days); --no-dedup counts every copy",
+            folder.folded, d.threshold, d.window_days
         );
+    }
+    if let (false, Some(note)) = (quiet, late_note(folder.late(), dedup)) {
+        eprintln!("{note}");
     }
     Ok((rejected, folder.folded))
 }
@@ -131,8 +134,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut cmp = Comparison::new(args.before, args.after);
     let (rejected, folded) = read_inputs(
         &args.paths,
-        args.no_dedup,
-        args.dedup_threshold,
+        dedup_config(args.no_dedup, args.dedup_threshold, args.dedup_window)?,
         args.quiet,
         &mut |s| cmp.push(s),
     )?;

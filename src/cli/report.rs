@@ -6,11 +6,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use stanceline::analysis::dedup::DEFAULT_WINDOW_DAYS;
 use stanceline::analysis::shifts::ShiftFinder;
 use stanceline::record::Group;
 use stanceline::report::{html, ChangePoint, Collector};
 
-use super::aggregate::{notes, ActorArg, ByArg};
+use super::aggregate::{dedup_config, notes, ActorArg, ByArg};
 use super::{output, EXIT_SOME_REJECTED};
 
 const AFTER_HELP: &str = "\
@@ -49,18 +50,18 @@ pub struct Args {
     /// Jaccard similarity (MinHash over word 5-shingles) at which an article is a copy.
     #[arg(long, value_name = "J", default_value_t = 0.8)]
     pub dedup_threshold: f64,
+    /// Compare articles only when their dates come within DAYS days of each other (a
+    /// month-only date covers its whole month); older articles are forgotten, so memory stays
+    /// bounded for input in date order.
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_WINDOW_DAYS)]
+    pub dedup_window: u32,
     /// No warnings or notes on stderr (bad records are still counted).
     #[arg(short, long)]
     pub quiet: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let dedup = (!args.no_dedup).then_some(args.dedup_threshold);
-    if let Some(t) = dedup {
-        if !(t > 0.0 && t <= 1.0) {
-            anyhow::bail!("--dedup-threshold must be in (0, 1], got {t}");
-        }
-    }
+    let dedup = dedup_config(args.no_dedup, args.dedup_threshold, args.dedup_window)?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -92,13 +93,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Change points as `stanceline shifts` finds them (default penalty), read in a second
     // pass so that the page and the shifts command always agree.
     let mut finder = ShiftFinder::new(args.by.into());
-    super::compare::read_inputs(
-        &args.paths,
-        args.no_dedup,
-        args.dedup_threshold,
-        true,
-        &mut |r| finder.push(r),
-    )?;
+    super::compare::read_inputs(&args.paths, dedup, true, &mut |r| finder.push(r))?;
     let change_points: Vec<ChangePoint> = finder
         .shifts(&actors, None)
         .into_iter()

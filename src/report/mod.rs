@@ -16,7 +16,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::analysis::{Aggregator, AnnotatedRecord, Bucket, Period, Tally};
+use crate::analysis::{Aggregator, AnnotatedRecord, Bucket, DedupConfig, Period, Tally};
 use crate::error::{Error, Result};
 use crate::record::{Group, Label};
 
@@ -109,7 +109,7 @@ pub struct Collector {
 
 impl Collector {
     /// A collector with periods of size `by`; `dedup` as in [`Aggregator::new`].
-    pub fn new(by: Bucket, dedup: Option<f64>) -> Collector {
+    pub fn new(by: Bucket, dedup: Option<DedupConfig>) -> Collector {
         Collector {
             by,
             agg: Aggregator::new(by, dedup),
