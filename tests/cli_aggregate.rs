@@ -406,3 +406,17 @@ fn a_missing_input_stops_the_run() {
         .unwrap()
         .contains("no-such-file.jsonl"));
 }
+
+#[test]
+fn every_folding_command_documents_the_dedup_window() {
+    for cmd in ["aggregate", "compare", "shifts", "report"] {
+        let out = stanceline(&[cmd, "--help"]);
+        assert!(out.status.success(), "{cmd}");
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains("--dedup-window <DAYS>"), "{cmd}: {help}");
+        assert!(help.contains("[default: 7]"), "{cmd}: {help}");
+    }
+    // A window that is not a whole number of days is refused before any input is read.
+    let out = stanceline(&["aggregate", FIXTURE, "--dedup-window", "-1"]);
+    assert_eq!(out.status.code(), Some(2));
+}

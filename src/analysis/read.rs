@@ -95,8 +95,9 @@ impl ArticleRecord for AnnotatedRecord {
 /// Without de-duplication each record is counted at once. With it, records go through a
 /// [`Folder`]: they are held per article (an article's records are consecutive in
 /// `stanceline annotate` output) and counted when the next article starts, unless the article
-/// is a near-duplicate of one already counted. An article whose records come back later
-/// follows the decision made for its first run of records.
+/// is a near-duplicate of one already counted within the date window. An article whose
+/// records come back later follows the decision made for its first run of records, while
+/// its date is still within the window.
 pub struct Aggregator {
     tally: Tally,
     folder: Folder<AnnotatedRecord>,
