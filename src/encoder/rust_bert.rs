@@ -12,9 +12,9 @@
 //!
 //! Threads: Debian's libtorch runs its own kernels on OpenMP (one thread per core by default)
 //! and its matrix products in OpenBLAS (again one thread per core). With both at their
-//! defaults the two pools oversubscribe the cores and a forward pass runs about half as fast
-//! here. So this backend sets one torch intra-op thread and one inter-op thread, and gives
-//! OpenBLAS the `threads` the caller asked for. OpenBLAS reads `OPENBLAS_NUM_THREADS` only
+//! defaults the two pools compete for the same cores (issue 4 reports half the speed on the
+//! 2-core development machine). So this backend sets one torch intra-op thread and one
+//! inter-op thread, and gives OpenBLAS the `threads` the caller asked for. OpenBLAS reads `OPENBLAS_NUM_THREADS` only
 //! when the library is loaded, which happens before `main` because libtorch links it, so
 //! setting the variable from inside the program would be too late; instead
 //! `openblas_set_num_threads` is looked up with `dlsym` in the already-loaded libraries and
