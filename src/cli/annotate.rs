@@ -12,13 +12,13 @@ use anyhow::Context;
 use rayon::prelude::*;
 use stanceline::annotate::{Annotator, StanceModel};
 use stanceline::corpus::{Article, Inputs};
-use stanceline::encoder::{model_present, CandleEncoder, Encoder, DEFAULT_MODEL_DIR};
+use stanceline::encoder::{model_present, BoxedEncoder, DEFAULT_MODEL_DIR};
 use stanceline::record::{Evidence, SentenceRecord as Record};
 use stanceline::record::{Group, Label, SentenceRecord};
 use stanceline::stance::head::{speaker_features, Heads};
 use stanceline::topic::{Topic, DEFAULT_TOPIC_PATH};
 
-use super::{output, EXIT_SOME_REJECTED};
+use super::{output, EncoderArg, EXIT_SOME_REJECTED};
 
 /// The shipped topic file, built in so the binary works from any folder.
 const BUILTIN_TOPIC: &str = include_str!("../../models/topics/us-china.toml");
@@ -68,6 +68,9 @@ pub struct Args {
     /// Folder of the sentence encoder's files (from scripts/fetch-model).
     #[arg(long, default_value = DEFAULT_MODEL_DIR, value_name = "DIR")]
     pub model_dir: PathBuf,
+    /// Sentence encoder backend (rust-bert needs a build with `--features rust-bert`).
+    #[arg(long, value_enum, default_value_t = EncoderArg::Candle)]
+    pub encoder: EncoderArg,
     /// Print an actor × stance table to stderr at the end.
     #[arg(long)]
     pub summary: bool,
@@ -129,7 +132,7 @@ struct Tally {
 /// The trained stance model: the encoder (owned by the writing thread and fed whole
 /// batches of sentences) and the head to apply.
 struct Trained {
-    encoder: CandleEncoder,
+    encoder: BoxedEncoder,
     heads: Heads,
     ensemble: bool,
 }
@@ -165,7 +168,7 @@ fn trained_model(args: &Args, threads: usize) -> anyhow::Result<Option<Trained>>
             .with_context(|| format!("cannot read {}", args.heads.display()))?,
     )
     .with_context(|| format!("{} is not a stance heads file", args.heads.display()))?;
-    let encoder = CandleEncoder::load(&args.model_dir, threads)
+    let encoder = stanceline::encoder::load(args.encoder.into(), &args.model_dir, threads)
         .with_context(|| format!("cannot load the encoder from {}", args.model_dir.display()))?;
     if encoder.dim() != heads.dim {
         anyhow::bail!(

@@ -4,6 +4,7 @@
 mod aggregate;
 mod annotate;
 mod compare;
+mod embed;
 mod eval;
 mod merge;
 mod output;
@@ -38,6 +39,8 @@ enum Command {
     Eval(eval::Args),
     /// Fit the neural and ensemble stance heads on gold labels.
     Train(train::Args),
+    /// Sentence vectors from the encoder alone (JSONL), with a throughput line on stderr.
+    Embed(embed::Args),
     /// Stance shares per period and actor group, with intervals, from annotated JSONL.
     Aggregate(aggregate::Args),
     /// Combine partial tallies from `aggregate --partial` into one aggregate.
@@ -48,6 +51,25 @@ enum Command {
     Compare(compare::Args),
     /// Change points in each actor's net-index series (PELT), with evidence.
     Shifts(shifts::Args),
+}
+
+/// Sentence encoder backends on the command line (`--encoder`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum EncoderArg {
+    /// Pure-Rust candle implementation of all-MiniLM-L6-v2 (always built).
+    #[default]
+    Candle,
+    /// rust-bert on libtorch (builds with `--features rust-bert` only).
+    RustBert,
+}
+
+impl From<EncoderArg> for stanceline::encoder::Backend {
+    fn from(arg: EncoderArg) -> Self {
+        match arg {
+            EncoderArg::Candle => Self::Candle,
+            EncoderArg::RustBert => Self::RustBert,
+        }
+    }
 }
 
 /// Exit code when the run finished but some input records were rejected.
@@ -61,6 +83,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Split(args) => split::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Train(args) => train::run(args),
+        Command::Embed(args) => embed::run(args),
         Command::Aggregate(args) => aggregate::run(args),
         Command::Merge(args) => merge::run(args),
         Command::Report(args) => report::run(args),

@@ -13,12 +13,13 @@ use std::process::ExitCode;
 use anyhow::Context;
 use stanceline::annotate::{Annotator, StanceModel};
 use stanceline::corpus::Inputs;
-use stanceline::encoder::{CandleEncoder, Encoder, DEFAULT_MODEL_DIR};
+use stanceline::encoder::DEFAULT_MODEL_DIR;
 use stanceline::eval::{align, read_gold, score, PredSentence};
 use stanceline::record::{Group, Label};
 use stanceline::stance::head::{speaker_features, CvScores, Head, Heads, TrainConfig};
 
 use super::annotate::load_topic;
+use super::EncoderArg;
 
 /// Arguments of `train`.
 #[derive(Debug, clap::Args)]
@@ -61,13 +62,6 @@ pub struct Args {
     pub epochs: usize,
 }
 
-/// Encoder backends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum EncoderArg {
-    /// Pure-Rust candle implementation of all-MiniLM-L6-v2.
-    Candle,
-}
-
 /// One training example: features for the heads, the rules' labels and the gold labels.
 struct Example {
     doc: String,
@@ -86,14 +80,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let encoder = match args.encoder {
-        EncoderArg::Candle => CandleEncoder::load(&args.model_dir, threads).with_context(|| {
+    let encoder = stanceline::encoder::load(args.encoder.into(), &args.model_dir, threads)
+        .with_context(|| {
             format!(
                 "cannot load the encoder from {} (run scripts/fetch-model)",
                 args.model_dir.display()
             )
-        })?,
-    };
+        })?;
 
     // The rule annotator's sentences, with their rule features.
     let mut preds = Vec::new();

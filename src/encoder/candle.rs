@@ -14,6 +14,7 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
+use rayon::prelude::*;
 use tokenizers::{Encoding, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use super::{Encoder, EncoderError, DEFAULT_BATCH_SIZE, MAX_TOKENS};
@@ -212,9 +213,18 @@ impl Encoder for CandleEncoder {
             let mut sorted: Vec<(usize, Encoding)> = encodings.into_iter().enumerate().collect();
             // Stable sort: equal lengths keep input order.
             sorted.sort_by_key(|(_, e)| std::cmp::Reverse(e.len()));
+            // Batches run concurrently, one per worker: candle parallelises only the large
+            // matrix products, while the many small per-head attention products, softmax,
+            // GELU and layer norm run on one thread, so one batch at a time leaves the other
+            // cores mostly idle. The batches are cut before any runs, so which worker takes
+            // which batch cannot change a vector.
+            let batches: Vec<&[(usize, Encoding)]> = sorted.chunks(self.batch_size).collect();
+            let vecs: Vec<Vec<Vec<f32>>> = batches
+                .par_iter()
+                .map(|batch| self.embed_batch(batch))
+                .collect::<Result<_, _>>()?;
             let mut out = vec![Vec::new(); sentences.len()];
-            for batch in sorted.chunks(self.batch_size) {
-                let vecs = self.embed_batch(batch)?;
+            for (batch, vecs) in batches.iter().zip(vecs) {
                 for ((i, _), v) in batch.iter().zip(vecs) {
                     if let Some(slot) = out.get_mut(*i) {
                         *slot = v;

@@ -15,8 +15,12 @@
 //! own type; the CLI wraps it with `anyhow` context like any other error.
 
 mod candle;
+#[cfg(feature = "rust-bert")]
+mod rust_bert;
 
 pub use self::candle::CandleEncoder;
+#[cfg(feature = "rust-bert")]
+pub use self::rust_bert::{RustBertEncoder, TorchThreads, CONVERTED_WEIGHTS};
 
 use std::path::{Path, PathBuf};
 
@@ -24,7 +28,8 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_MODEL_DIR: &str = "models/encoders/all-MiniLM-L6-v2";
 
 /// The files a model folder must hold for every backend (the candle backend reads all but
-/// `vocab.txt`, which the rust-bert backend's tokenizer needs).
+/// `vocab.txt`, which the rust-bert backend's tokenizer needs; that backend also writes
+/// `rust_model.ot` there on first load).
 pub const MODEL_FILES: [&str; 4] = [
     "model.safetensors",
     "tokenizer.json",
@@ -80,6 +85,67 @@ pub enum EncoderError {
     /// The worker threads could not be started.
     #[error("encoder thread pool: {0}")]
     Threads(String),
+    /// The backend asked for is not compiled into this build.
+    #[error("the {0} encoder backend is not in this build: rebuild with `LIBTORCH=/usr cargo build --release --features rust-bert` (needs Debian's libtorch-dev)")]
+    Unavailable(Backend),
+}
+
+/// The encoder implementations, selectable at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// candle, pure Rust: always built.
+    #[default]
+    Candle,
+    /// rust-bert on libtorch: only with the cargo feature `rust-bert`.
+    RustBert,
+}
+
+impl Backend {
+    /// True when this build can load the backend.
+    pub fn available(self) -> bool {
+        match self {
+            Backend::Candle => true,
+            Backend::RustBert => cfg!(feature = "rust-bert"),
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Candle => "candle",
+            Backend::RustBert => "rust-bert",
+        })
+    }
+}
+
+/// An encoder that any thread may own or share.
+pub type BoxedEncoder = Box<dyn Encoder + Send + Sync>;
+
+/// Loads the model in `dir` with `backend`, using `threads` threads (0 is taken as 1; see
+/// each backend for what the threads do) and [`DEFAULT_BATCH_SIZE`].
+pub fn load(backend: Backend, dir: &Path, threads: usize) -> Result<BoxedEncoder, EncoderError> {
+    load_with_batch_size(backend, dir, threads, DEFAULT_BATCH_SIZE)
+}
+
+/// As [`load`], with `batch_size` sentences per forward pass (0 is taken as 1).
+pub fn load_with_batch_size(
+    backend: Backend,
+    dir: &Path,
+    threads: usize,
+    batch_size: usize,
+) -> Result<BoxedEncoder, EncoderError> {
+    match backend {
+        Backend::Candle => Ok(Box::new(
+            CandleEncoder::load(dir, threads)?.with_batch_size(batch_size),
+        )),
+        #[cfg(feature = "rust-bert")]
+        Backend::RustBert => Ok(Box::new(
+            RustBertEncoder::load(dir, threads)?.with_batch_size(batch_size),
+        )),
+        #[cfg(not(feature = "rust-bert"))]
+        Backend::RustBert => Err(EncoderError::Unavailable(backend)),
+    }
 }
 
 /// True when `dir` holds every file in [`MODEL_FILES`] (it does not check their contents;
@@ -119,6 +185,23 @@ mod tests {
         for (a, b, want) in cases {
             assert!((cosine(a, b) - want).abs() < 1e-6, "{a:?} {b:?}");
         }
+    }
+
+    #[test]
+    fn backends_load_or_say_why_not() {
+        let dir = tempfile::tempdir().unwrap();
+        for backend in [Backend::Candle, Backend::RustBert] {
+            let err = load(backend, dir.path(), 1).map(|_| ()).unwrap_err();
+            if backend.available() {
+                // Compiled in: it gets as far as looking for the model's files.
+                assert!(matches!(err, EncoderError::Io { .. }), "{backend}: {err}");
+            } else {
+                assert!(matches!(err, EncoderError::Unavailable(b) if b == backend));
+                assert!(err.to_string().contains("--features rust-bert"), "{err}");
+            }
+        }
+        assert!(Backend::Candle.available());
+        assert_eq!(Backend::RustBert.available(), cfg!(feature = "rust-bert"));
     }
 
     #[test]
