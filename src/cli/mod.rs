@@ -5,12 +5,14 @@ mod aggregate;
 mod annotate;
 mod compare;
 mod eval;
+mod eval_attribution;
 mod merge;
 mod output;
 mod report;
 mod shifts;
 mod split;
 mod train;
+mod train_attribution;
 
 use std::process::ExitCode;
 
@@ -36,8 +38,12 @@ enum Command {
     Split(split::Args),
     /// Score annotated output against a gold file (speaker and stance).
     Eval(eval::Args),
+    /// Score the attribution stage's cue, source and content spans against brat files.
+    EvalAttribution(eval_attribution::Args),
     /// Fit the neural and ensemble stance heads on gold labels.
     Train(train::Args),
+    /// Fit the attribution span tagger on brat-annotated texts (PolNeAR train).
+    TrainAttribution(train_attribution::Args),
     /// Stance shares per period and actor group, with intervals, from annotated JSONL.
     Aggregate(aggregate::Args),
     /// Combine partial tallies from `aggregate --partial` into one aggregate.
@@ -60,7 +66,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Annotate(args) => annotate::run(args),
         Command::Split(args) => split::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::EvalAttribution(args) => eval_attribution::run(args),
         Command::Train(args) => train::run(args),
+        Command::TrainAttribution(args) => train_attribution::run(args),
         Command::Aggregate(args) => aggregate::run(args),
         Command::Merge(args) => merge::run(args),
         Command::Report(args) => report::run(args),
