@@ -25,9 +25,10 @@ const O: usize = 0;
 const BITS: u32 = 20;
 const MASK: u64 = (1 << BITS) - 1;
 /// File magic and version of the model format.
-const MAGIC: &[u8; 8] = b"SLTAG001";
-/// Weights are stored as `i16` multiples of this.
-const SCALE: f32 = 1.0 / 256.0;
+const MAGIC: &[u8; 8] = b"SLTAG002";
+/// Rows whose weights all lie below this share of the table's largest weight are left out
+/// of the model file; they change almost no decision and would make up most of its size.
+const PRUNE: f32 = 0.01;
 
 /// What a span is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -108,10 +109,16 @@ pub enum ModelError {
     Format,
 }
 
-/// The trained tagger: hashed feature weights and the learned cue lexicon.
+/// Hashed feature rows of one perceptron.
+type Table = Vec<[f32; TAGS]>;
+
+/// The trained tagger: two stacked perceptrons and the learned cue lexicon. The first tags
+/// from words alone; the second sees the first one's tags on both sides of each token, which
+/// gives greedy left-to-right decoding the look-ahead that contents before their cue need.
 #[derive(Debug, Clone)]
 pub struct Tagger {
-    weights: Vec<[f32; TAGS]>,
+    stage1: Table,
+    stage2: Table,
     cue_words: std::collections::HashSet<String>,
 }
 
@@ -120,13 +127,11 @@ impl Tagger {
     pub fn load(r: impl Read) -> Result<Tagger, ModelError> {
         let mut buf = Vec::new();
         flate2::read::GzDecoder::new(r).read_to_end(&mut buf)?;
-        if buf.len() < 16 || &buf[..8] != MAGIC {
+        if buf.len() < 12 || &buf[..8] != MAGIC {
             return Err(ModelError::Format);
         }
-        let n_words = u32::from_le_bytes(buf[8..12].try_into().map_err(|_| ModelError::Format)?);
-        let n_weights =
-            u32::from_le_bytes(buf[12..16].try_into().map_err(|_| ModelError::Format)?) as usize;
-        let mut pos = 16;
+        let mut pos = 8;
+        let n_words = read_u32(&buf, &mut pos)?;
         let mut cue_words = std::collections::HashSet::new();
         for _ in 0..n_words {
             let len = *buf.get(pos).ok_or(ModelError::Format)? as usize;
@@ -134,21 +139,16 @@ impl Tagger {
             cue_words.insert(String::from_utf8(w.to_vec()).map_err(|_| ModelError::Format)?);
             pos += 1 + len;
         }
-        let mut weights = vec![[0f32; TAGS]; 1 << BITS];
-        // Sparse rows: u32 index, then TAGS i16 weights.
-        let row = 4 + 2 * TAGS;
-        if buf.len() != pos + n_weights * row {
+        let stage1 = read_table(&buf, &mut pos)?;
+        let stage2 = read_table(&buf, &mut pos)?;
+        if pos != buf.len() {
             return Err(ModelError::Format);
         }
-        for k in 0..n_weights {
-            let r = &buf[pos + k * row..pos + (k + 1) * row];
-            let idx = u32::from_le_bytes([r[0], r[1], r[2], r[3]]) as usize;
-            let slot = weights.get_mut(idx).ok_or(ModelError::Format)?;
-            for (t, w) in slot.iter_mut().enumerate() {
-                *w = i16::from_le_bytes([r[4 + 2 * t], r[5 + 2 * t]]) as f32 * SCALE;
-            }
-        }
-        Ok(Tagger { weights, cue_words })
+        Ok(Tagger {
+            stage1,
+            stage2,
+            cue_words,
+        })
     }
 
     /// Writes the model, gzip-compressed; rows whose weights all round to zero are left out.
@@ -157,22 +157,13 @@ impl Tagger {
         out.extend_from_slice(MAGIC);
         let mut words: Vec<&String> = self.cue_words.iter().filter(|w| w.len() < 256).collect();
         words.sort();
-        let q = |x: f32| (x / SCALE).round().clamp(i16::MIN as f32, i16::MAX as f32) as i16;
-        let rows: Vec<usize> = (0..self.weights.len())
-            .filter(|&i| self.weights[i].iter().any(|&x| q(x) != 0))
-            .collect();
         out.extend_from_slice(&(words.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(rows.len() as u32).to_le_bytes());
         for w in words {
             out.push(w.len() as u8);
             out.extend_from_slice(w.as_bytes());
         }
-        for i in rows {
-            out.extend_from_slice(&(i as u32).to_le_bytes());
-            for &x in &self.weights[i] {
-                out.extend_from_slice(&q(x).to_le_bytes());
-            }
-        }
+        write_table(&self.stage1, &mut out);
+        write_table(&self.stage2, &mut out);
         let mut gz = flate2::write::GzEncoder::new(w, flate2::Compression::best());
         gz.write_all(&out)?;
         gz.finish()?;
@@ -182,57 +173,100 @@ impl Tagger {
     /// Tags an article and returns its pieces in text order.
     pub fn pieces(&self, text: &str) -> Vec<Piece> {
         let toks = tokenize(text);
-        let tags = self.decode(&toks, None).0;
-        to_pieces(&toks, &tags)
+        to_pieces(&toks, &self.tags(&toks))
     }
 
     /// Tags an article and groups the pieces into attributions.
     pub fn attributions(&self, text: &str) -> Vec<Tagged> {
         let toks = tokenize(text);
-        let tags = self.decode(&toks, None).0;
+        let tags = self.tags(&toks);
         let sentences = segment::split(text);
         assemble(text, &to_pieces(&toks, &tags), &sentences)
     }
 
-    /// Greedy decoding. With `gold`, also returns the perceptron's updates: for each token
-    /// whose prediction was wrong, its features with the gold and the predicted tag.
-    #[allow(clippy::type_complexity)]
-    fn decode(
-        &self,
-        toks: &[Token],
-        gold: Option<&[usize]>,
-    ) -> (Vec<usize>, Vec<(Vec<u64>, usize, usize)>) {
-        let feats = Features::new(toks, &self.cue_words);
-        let mut tags: Vec<usize> = Vec::with_capacity(toks.len());
-        let mut updates = Vec::new();
-        let mut f = Vec::with_capacity(64);
-        for i in 0..toks.len() {
-            f.clear();
-            let prev = if i == 0 { O } else { tags[i - 1] };
-            let prev2 = if i < 2 { O } else { tags[i - 2] };
-            feats.of(i, prev, prev2, &mut f);
-            let mut score = [0f32; TAGS];
-            for &h in &f {
-                let w = &self.weights[(h & MASK) as usize];
-                for t in 0..TAGS {
-                    score[t] += w[t];
-                }
-            }
-            let mut best = O;
-            for t in 0..TAGS {
-                if allowed(prev, t) && (score[t] > score[best] || !allowed(prev, best)) {
-                    best = t;
-                }
-            }
-            if let Some(g) = gold {
-                if g[i] != best {
-                    updates.push((f.clone(), g[i], best));
-                }
-            }
-            tags.push(best);
-        }
-        (tags, updates)
+    fn tags(&self, toks: &[Token]) -> Vec<usize> {
+        let first = decode(&Features::new(toks, &self.cue_words, None), &self.stage1);
+        decode(
+            &Features::new(toks, &self.cue_words, Some(&first)),
+            &self.stage2,
+        )
     }
+}
+
+fn read_u32(buf: &[u8], pos: &mut usize) -> Result<u32, ModelError> {
+    let b = buf.get(*pos..*pos + 4).ok_or(ModelError::Format)?;
+    *pos += 4;
+    Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// A table is stored sparse: its scale (f32), a row count, then per row a u32 index and
+/// TAGS i16 weights in units of the scale.
+fn read_table(buf: &[u8], pos: &mut usize) -> Result<Table, ModelError> {
+    let scale = f32::from_bits(read_u32(buf, pos)?);
+    let n = read_u32(buf, pos)? as usize;
+    let row = 4 + 2 * TAGS;
+    let body = buf.get(*pos..*pos + n * row).ok_or(ModelError::Format)?;
+    let mut table = vec![[0f32; TAGS]; 1 << BITS];
+    for r in body.chunks_exact(row) {
+        let idx = u32::from_le_bytes([r[0], r[1], r[2], r[3]]) as usize;
+        let slot = table.get_mut(idx).ok_or(ModelError::Format)?;
+        for (t, w) in slot.iter_mut().enumerate() {
+            *w = i16::from_le_bytes([r[4 + 2 * t], r[5 + 2 * t]]) as f32 * scale;
+        }
+    }
+    *pos += n * row;
+    Ok(table)
+}
+
+fn write_table(table: &Table, out: &mut Vec<u8>) {
+    let max = table
+        .iter()
+        .flat_map(|r| r.iter())
+        .fold(0f32, |m, &x| m.max(x.abs()));
+    let scale = if max > 0.0 { max / i16::MAX as f32 } else { 1.0 };
+    let rows: Vec<usize> = (0..table.len())
+        .filter(|&i| table[i].iter().any(|&x| x.abs() >= PRUNE * max && x != 0.0))
+        .collect();
+    out.extend_from_slice(&scale.to_bits().to_le_bytes());
+    out.extend_from_slice(&(rows.len() as u32).to_le_bytes());
+    for i in rows {
+        out.extend_from_slice(&(i as u32).to_le_bytes());
+        for &x in &table[i] {
+            out.extend_from_slice(&((x / scale).round() as i16).to_le_bytes());
+        }
+    }
+}
+
+/// The best tag for one token's features, given the tag before it.
+fn best_tag(table: &[[f32; TAGS]], f: &[u64], prev: usize) -> usize {
+    let mut score = [0f32; TAGS];
+    for &h in f {
+        let w = &table[(h & MASK) as usize];
+        for t in 0..TAGS {
+            score[t] += w[t];
+        }
+    }
+    let mut best = O;
+    for t in 0..TAGS {
+        if allowed(prev, t) && score[t] > score[best] {
+            best = t;
+        }
+    }
+    best
+}
+
+/// Greedy decoding, left to right.
+fn decode(feats: &Features<'_>, table: &[[f32; TAGS]]) -> Vec<usize> {
+    let mut tags: Vec<usize> = Vec::with_capacity(feats.toks.len());
+    let mut f = Vec::with_capacity(64);
+    for i in 0..feats.toks.len() {
+        f.clear();
+        let prev = if i == 0 { O } else { tags[i - 1] };
+        let prev2 = if i < 2 { O } else { tags[i - 2] };
+        feats.of(i, prev, prev2, &mut f);
+        tags.push(best_tag(table, &f, prev));
+    }
+    tags
 }
 
 /// `I-X` only after `B-X` or `I-X`.
@@ -252,24 +286,73 @@ pub struct Example<'a> {
     pub pieces: Vec<Piece>,
 }
 
-/// Trains a tagger with the averaged perceptron for `epochs` passes, in a fixed order
-/// (seeded shuffle), so the same data gives the same model.
-pub fn train(examples: &[Example<'_>], epochs: usize) -> Tagger {
-    let toks: Vec<Vec<Token>> = examples.iter().map(|e| tokenize(e.text)).collect();
-    let golds: Vec<Vec<usize>> = examples
-        .iter()
-        .zip(&toks)
-        .map(|(e, t)| gold_tags(t, &e.pieces))
-        .collect();
-    let cue_words = learn_cue_words(&toks, &golds);
-    let mut model = Tagger {
-        weights: vec![[0f32; TAGS]; 1 << BITS],
-        cue_words,
-    };
-    let mut total = vec![[0f32; TAGS]; 1 << BITS];
-    let mut stamp = vec![[0u32; TAGS]; 1 << BITS];
-    let mut clock: u32 = 0;
-    let mut order: Vec<usize> = (0..examples.len()).collect();
+/// Averaged-perceptron state, with lazy averaging (each weight's running sum is brought up
+/// to date only when the weight changes).
+struct Trainer {
+    w: Table,
+    total: Table,
+    stamp: Vec<[u32; TAGS]>,
+    clock: u32,
+}
+
+impl Trainer {
+    fn new() -> Self {
+        Trainer {
+            w: vec![[0f32; TAGS]; 1 << BITS],
+            total: vec![[0f32; TAGS]; 1 << BITS],
+            stamp: vec![[0u32; TAGS]; 1 << BITS],
+            clock: 0,
+        }
+    }
+
+    /// One pass over one article, updating after every wrong token.
+    fn learn(&mut self, feats: &Features<'_>, gold: &[usize]) {
+        let mut tags: Vec<usize> = Vec::with_capacity(gold.len());
+        let mut f = Vec::with_capacity(64);
+        for i in 0..gold.len() {
+            f.clear();
+            let prev = if i == 0 { O } else { tags[i - 1] };
+            let prev2 = if i < 2 { O } else { tags[i - 2] };
+            feats.of(i, prev, prev2, &mut f);
+            let best = best_tag(&self.w, &f, prev);
+            self.clock += 1;
+            // After a wrong tag the gold `I-X` may be impossible; the reachable target is
+            // then `B-X`, and learning the impossible tag would only push weights astray.
+            let target = match Role::of_tag(gold[i]) {
+                Some((role, false)) if !allowed(prev, gold[i]) => role.begin(),
+                _ => gold[i],
+            };
+            if best != target {
+                for &h in &f {
+                    let idx = (h & MASK) as usize;
+                    for (t, delta) in [(target, 1.0f32), (best, -1.0)] {
+                        let elapsed = (self.clock - self.stamp[idx][t]) as f32;
+                        self.total[idx][t] += elapsed * self.w[idx][t];
+                        self.stamp[idx][t] = self.clock;
+                        self.w[idx][t] += delta;
+                    }
+                }
+            }
+            tags.push(best);
+        }
+    }
+
+    fn finish(mut self) -> Table {
+        let c = (self.clock + 1) as f32;
+        for (idx, row) in self.w.iter_mut().enumerate() {
+            for (t, w) in row.iter_mut().enumerate() {
+                let sum = self.total[idx][t] + (self.clock + 1 - self.stamp[idx][t]) as f32 * *w;
+                *w = sum / c;
+            }
+        }
+        self.w
+    }
+}
+
+/// Fits one stage on the given articles, `epochs` passes in a seeded shuffled order.
+fn fit(feats: &[Features<'_>], golds: &[&[usize]], epochs: usize) -> Table {
+    let mut tr = Trainer::new();
+    let mut order: Vec<usize> = (0..feats.len()).collect();
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
     for _ in 0..epochs {
         for i in (1..order.len()).rev() {
@@ -279,30 +362,55 @@ pub fn train(examples: &[Example<'_>], epochs: usize) -> Tagger {
             order.swap(i, (seed % (i as u64 + 1)) as usize);
         }
         for &k in &order {
-            let (_, updates) = model.decode(&toks[k], Some(&golds[k]));
-            clock += 1;
-            for (feats, good, bad) in updates {
-                for h in feats {
-                    let idx = (h & MASK) as usize;
-                    for (t, delta) in [(good, 1.0f32), (bad, -1.0)] {
-                        let elapsed = (clock - stamp[idx][t]) as f32;
-                        total[idx][t] += elapsed * model.weights[idx][t];
-                        stamp[idx][t] = clock;
-                        model.weights[idx][t] += delta;
-                    }
-                }
-            }
+            tr.learn(&feats[k], golds[k]);
         }
     }
-    clock += 1;
-    let c = clock as f32;
-    for (idx, row) in model.weights.iter_mut().enumerate() {
-        for t in 0..TAGS {
-            let sum = total[idx][t] + (clock - stamp[idx][t]) as f32 * row[t];
-            row[t] = sum / c;
+    tr.finish()
+}
+
+/// Trains the tagger with the averaged perceptron, `epochs` passes per stage, in a fixed
+/// order, so the same data gives the same model. The second stage learns from first-stage
+/// tags that were predicted by a first stage trained on the other half of the articles, so
+/// it sees first-stage errors as they will be at run time.
+pub fn train(examples: &[Example<'_>], epochs: usize) -> Tagger {
+    let toks: Vec<Vec<Token>> = examples.iter().map(|e| tokenize(e.text)).collect();
+    let golds: Vec<Vec<usize>> = examples
+        .iter()
+        .zip(&toks)
+        .map(|(e, t)| gold_tags(t, &e.pieces))
+        .collect();
+    let cue_words = learn_cue_words(&toks, &golds);
+    let plain: Vec<Features<'_>> = toks
+        .iter()
+        .map(|t| Features::new(t, &cue_words, None))
+        .collect();
+    let gold_refs: Vec<&[usize]> = golds.iter().map(|g| g.as_slice()).collect();
+    let stage1 = fit(&plain, &gold_refs, epochs);
+    let mut first: Vec<Vec<usize>> = vec![Vec::new(); toks.len()];
+    for half in 0..2 {
+        let (train_idx, test_idx): (Vec<usize>, Vec<usize>) =
+            (0..toks.len()).partition(|k| k % 2 != half);
+        let f: Vec<Features<'_>> = train_idx
+            .iter()
+            .map(|&k| Features::new(&toks[k], &cue_words, None))
+            .collect();
+        let g: Vec<&[usize]> = train_idx.iter().map(|&k| golds[k].as_slice()).collect();
+        let table = fit(&f, &g, epochs);
+        for k in test_idx {
+            first[k] = decode(&plain[k], &table);
         }
     }
-    model
+    let stacked: Vec<Features<'_>> = toks
+        .iter()
+        .zip(&first)
+        .map(|(t, f)| Features::new(t, &cue_words, Some(f)))
+        .collect();
+    let stage2 = fit(&stacked, &gold_refs, epochs);
+    Tagger {
+        stage1,
+        stage2,
+        cue_words,
+    }
 }
 
 /// Words tagged as cues at least a fifth of the times they occur, and at least 3 times.
@@ -332,7 +440,11 @@ fn gold_tags(toks: &[Token], pieces: &[Piece]) -> Vec<usize> {
         let mut first = true;
         for (i, t) in toks.iter().enumerate() {
             if t.start >= p.start && t.start < p.end && tags[i] == O {
-                tags[i] = if first { p.role.begin() } else { p.role.begin() + 1 };
+                tags[i] = if first {
+                    p.role.begin()
+                } else {
+                    p.role.begin() + 1
+                };
                 first = false;
             }
         }
@@ -387,7 +499,10 @@ fn assemble(text: &str, pieces: &[Piece], sentences: &[segment::Sentence]) -> Ve
         let same_sent = cues
             .iter()
             .enumerate()
-            .filter(|(_, c)| sent_of(c.start) == sent_of(p.start) || sent_of(c.start) == sent_of(p.end.saturating_sub(1)))
+            .filter(|(_, c)| {
+                sent_of(c.start) == sent_of(p.start)
+                    || sent_of(c.start) == sent_of(p.end.saturating_sub(1))
+            })
             .min_by_key(|(_, c)| dist(p, c));
         let near = same_sent.or_else(|| {
             (p.role == Role::Content)
@@ -437,8 +552,8 @@ fn tokenize(text: &str) -> Vec<Token> {
         if c.is_alphanumeric() {
             while j < chars.len() {
                 let d = chars[j].1;
-                let inner = "'’-.".contains(d)
-                    && chars.get(j + 1).is_some_and(|n| n.1.is_alphanumeric());
+                let inner =
+                    "'’-.".contains(d) && chars.get(j + 1).is_some_and(|n| n.1.is_alphanumeric());
                 if d.is_alphanumeric() || inner {
                     j += if inner { 2 } else { 1 };
                 } else {
@@ -511,41 +626,93 @@ fn shape(word: &str) -> &'static str {
     }
 }
 
-/// Per-article feature context: the cue-lexicon look-ahead is computed once.
+/// Nearest marked token to the left and to the right of each token, within its sentence.
+fn nearest(toks: &[Token], marked: &[bool]) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
+    let n = toks.len();
+    let mut left = vec![None; n];
+    let mut last = None;
+    for i in 0..n {
+        if toks[i].sentence_start {
+            last = None;
+        }
+        left[i] = last;
+        if marked[i] {
+            last = Some(i);
+        }
+    }
+    let mut right = vec![None; n];
+    let mut next = None;
+    for i in (0..n).rev() {
+        right[i] = next;
+        if toks[i].sentence_start {
+            next = None;
+        }
+        if marked[i] {
+            next = Some(i);
+        }
+    }
+    (left, right)
+}
+
+/// For each token, how many sentence starts lie between it and the next marked token in its
+/// paragraph (`None`: no marked token later in the paragraph).
+fn sentences_to_next(toks: &[Token], marked: &[bool]) -> Vec<Option<usize>> {
+    let mut out = vec![None; toks.len()];
+    let mut next: Option<usize> = None;
+    for i in (0..toks.len()).rev() {
+        if marked[i] {
+            next = Some(0);
+        }
+        out[i] = next;
+        if toks[i].paragraph_start {
+            next = None;
+        } else if toks[i].sentence_start {
+            next = next.map(|k| k + 1);
+        }
+    }
+    out
+}
+
+/// Per-article feature context: look-ahead facts are computed once per article.
 struct Features<'a> {
     toks: &'a [Token],
-    /// For each token, the nearest cue-lexicon token to its left and right in its sentence.
+    /// Nearest cue-lexicon token to the left and right, within the sentence.
     left: Vec<Option<usize>>,
     right: Vec<Option<usize>>,
+    /// First-stage tags, for the second stage.
+    first: Option<&'a [usize]>,
+    /// Nearest first-stage cue to the left and right, within the sentence.
+    cue_left: Vec<Option<usize>>,
+    cue_right: Vec<Option<usize>>,
+    /// Sentences to the next first-stage cue in the paragraph.
+    cue_ahead: Vec<Option<usize>>,
 }
 
 impl<'a> Features<'a> {
-    fn new(toks: &'a [Token], lex: &std::collections::HashSet<String>) -> Self {
-        let n = toks.len();
-        let is_cue: Vec<bool> = toks.iter().map(|t| lex.contains(&t.norm)).collect();
-        let mut left = vec![None; n];
-        let mut last = None;
-        for i in 0..n {
-            if toks[i].sentence_start {
-                last = None;
+    fn new(
+        toks: &'a [Token],
+        lex: &std::collections::HashSet<String>,
+        first: Option<&'a [usize]>,
+    ) -> Self {
+        let is_lex: Vec<bool> = toks.iter().map(|t| lex.contains(&t.norm)).collect();
+        let (left, right) = nearest(toks, &is_lex);
+        let (cue_left, cue_right, cue_ahead) = match first {
+            Some(tags) => {
+                let is_cue: Vec<bool> = tags.iter().map(|&t| t == 3 || t == 4).collect();
+                let (l, r) = nearest(toks, &is_cue);
+                (l, r, sentences_to_next(toks, &is_cue))
             }
-            left[i] = last;
-            if is_cue[i] {
-                last = Some(i);
-            }
+            None => (Vec::new(), Vec::new(), Vec::new()),
+        };
+        Features {
+            toks,
+            left,
+            right,
+            first,
+            cue_left,
+            cue_right,
+            cue_ahead,
         }
-        let mut right = vec![None; n];
-        let mut next = None;
-        for i in (0..n).rev() {
-            right[i] = next;
-            if toks[i].sentence_start {
-                next = None;
-            }
-            if is_cue[i] {
-                next = Some(i);
-            }
-        }
-        Features { toks, left, right }
     }
 
     fn of(&self, i: usize, prev: usize, prev2: usize, out: &mut Vec<u64>) {
@@ -555,7 +722,9 @@ impl<'a> Features<'a> {
             if j < 0 {
                 "<s>"
             } else {
-                self.toks.get(j as usize).map_or("</s>", |t| t.norm.as_str())
+                self.toks
+                    .get(j as usize)
+                    .map_or("</s>", |t| t.norm.as_str())
             }
         };
         let mut push = |parts: &[&str]| out.push(hash(parts));
@@ -628,6 +797,47 @@ impl<'a> Features<'a> {
                 push(&["lc-", pt]);
             }
         }
+        let Some(first) = self.first else { return };
+        let ft = |k: isize| -> &str {
+            let j = i as isize + k;
+            if j < 0 {
+                "<s>"
+            } else {
+                first.get(j as usize).map_or("</s>", |&t| TAG_NAMES[t])
+            }
+        };
+        push(&["f0", ft(0)]);
+        push(&["f0pt", ft(0), pt]);
+        push(&["f-1", ft(-1), ft(0)]);
+        push(&["f+1", ft(0), ft(1)]);
+        push(&["f+2", ft(1), ft(2)]);
+        push(&["f0w", ft(0), w(0)]);
+        match self.cue_right[i] {
+            Some(j) => {
+                let d = bucket(j - i);
+                push(&["cr", d, pt]);
+                push(&["crq", d, q]);
+                push(&["crw", self.toks[j].norm.as_str()]);
+            }
+            None => push(&["cr-", pt]),
+        }
+        match self.cue_left[i] {
+            Some(j) => {
+                let d = bucket(i - j);
+                push(&["cl", d, pt]);
+                push(&["clq", d, q]);
+                push(&["clw", self.toks[j].norm.as_str()]);
+            }
+            None => push(&["cl-", pt]),
+        }
+        let ahead = match self.cue_ahead[i] {
+            None => "none",
+            Some(0) => "0",
+            Some(1) => "1",
+            Some(2) => "2",
+            Some(_) => "3+",
+        };
+        push(&["ca", ahead, q, pt]);
     }
 }
 
@@ -665,7 +875,22 @@ mod tests {
         let words: Vec<&str> = toks.iter().map(|t| &text[t.start..t.end]).collect();
         assert_eq!(
             words,
-            ["“", "We", "can’t", ",", "”", "the", "U.S.", "envoy", "said", ".", "A", "follow-up", "came", "."]
+            [
+                "“",
+                "We",
+                "can’t",
+                ",",
+                "”",
+                "the",
+                "U.S.",
+                "envoy",
+                "said",
+                ".",
+                "A",
+                "follow-up",
+                "came",
+                "."
+            ]
         );
         assert!(toks[1].in_quote && !toks[6].in_quote);
         assert!(toks[10].paragraph_start && toks[10].sentence_start);
@@ -698,7 +923,10 @@ mod tests {
         let span = |r: (usize, usize)| &text[r.0..r.1];
         assert_eq!(span(got[0].cue.unwrap()), "said");
         assert_eq!(span(got[0].source.unwrap()), "Gita");
-        assert_eq!(got[0].content.iter().map(|&r| span(r)).collect::<Vec<_>>(), ["the budget was too small"]);
+        assert_eq!(
+            got[0].content.iter().map(|&r| span(r)).collect::<Vec<_>>(),
+            ["the budget was too small"]
+        );
         // Saving and loading keeps the predictions.
         let mut buf = Vec::new();
         model.save(&mut buf).unwrap();
@@ -711,19 +939,28 @@ mod tests {
     fn assembles_content_around_an_inner_cue_and_across_sentences() {
         let text = "“First part,” she said, “second part.” “A quote. Still quoting,” he said.";
         let p = |r, s| piece(text, r, s);
+        let last = |role, s: &str| {
+            let start = text.rfind(s).unwrap();
+            Piece {
+                role,
+                start,
+                end: start + s.len(),
+            }
+        };
         let pieces = vec![
             p(Role::Content, "First part"),
             p(Role::Source, "she"),
             p(Role::Cue, "said,"),
             p(Role::Content, "second part."),
             p(Role::Content, "A quote. Still quoting"),
-            p(Role::Source, "he"),
-            Piece { role: Role::Cue, start: text.rfind("said").unwrap(), end: text.rfind("said").unwrap() + 4 },
+            last(Role::Source, " he "),
+            last(Role::Cue, "said"),
         ];
         let got = assemble(text, &pieces, &segment::split(text));
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].content.len(), 2);
         assert_eq!(got[1].content.len(), 1);
-        assert_eq!(&text[got[1].source.unwrap().0..got[1].source.unwrap().1], "he");
+        let (a, b) = got[1].source.unwrap();
+        assert_eq!(&text[a..b], " he ");
     }
 }

@@ -30,7 +30,11 @@ pub struct Args {
 /// Reads the annotations, trains, writes the model.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let docs = brat::read_dir(&args.text, &args.ann).context("cannot read the brat folders")?;
-    anyhow::ensure!(!docs.is_empty(), "no annotated texts in {}", args.ann.display());
+    anyhow::ensure!(
+        !docs.is_empty(),
+        "no annotated texts in {}",
+        args.ann.display()
+    );
     let mut examples = Vec::new();
     for d in &docs {
         for a in &d.annotations {

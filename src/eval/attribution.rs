@@ -45,25 +45,25 @@ pub fn from_sentences(attrs: &[crate::attribute::Attribution]) -> Vec<PredAttrib
     let mut out: Vec<PredAttribution> = Vec::new();
     let mut slot: Vec<Option<usize>> = vec![None; attrs.len()];
     for (i, a) in attrs.iter().enumerate() {
-        if let Some(j) = a.carried_from.filter(|&j| j < i) {
-            if let (Some(k), Some(c)) = (slot[j], a.content) {
-                let p = &mut out[k];
-                let mut frags = p.content.take().map(|s| s.fragments).unwrap_or_default();
-                frags.push((c.start, c.end));
-                p.content = Some(BratSpan { fragments: frags });
-                slot[i] = Some(k);
-            }
-            continue;
+        if a.carried_from.is_none() && a.cue.is_some() {
+            slot[i] = Some(out.len());
+            out.push(PredAttribution {
+                cue: one(a.cue),
+                source: one(a.source),
+                content: one(a.content),
+            });
         }
-        if a.cue.is_none() {
-            continue;
+    }
+    // A quote's other sentences, before or after the cue sentence, add to its content.
+    for a in attrs {
+        let k = a.carried_from.and_then(|j| slot.get(j).copied().flatten());
+        if let (Some(k), Some(c)) = (k, a.content) {
+            let p = &mut out[k];
+            let mut frags = p.content.take().map(|s| s.fragments).unwrap_or_default();
+            frags.push((c.start, c.end));
+            frags.sort_unstable();
+            p.content = Some(BratSpan { fragments: frags });
         }
-        slot[i] = Some(out.len());
-        out.push(PredAttribution {
-            cue: one(a.cue),
-            source: one(a.source),
-            content: one(a.content),
-        });
     }
     out
 }
@@ -223,7 +223,12 @@ fn score_doc(chars: &CharIndex, gold: &[GoldAttribution], pred: &[PredAttributio
     for (m, exact) in [true, false].into_iter().enumerate() {
         let tp = match_count(pred_a.len(), gold_a.len(), |i, j| {
             let (p, g) = (pred_a[i], gold_a[j]);
-            let cue = span_match(chars, &normal(p.cue.as_ref()?), &normal(g.cue.as_ref()?), exact)?;
+            let cue = span_match(
+                chars,
+                &normal(p.cue.as_ref()?),
+                &normal(g.cue.as_ref()?),
+                exact,
+            )?;
             let source = match (&p.source, &g.source) {
                 (None, None) => 0,
                 (Some(a), Some(b)) => span_match(chars, &normal(a), &normal(b), exact)?,
@@ -344,7 +349,11 @@ mod tests {
         }
     }
 
-    fn gold(cue: (usize, usize), src: Option<(usize, usize)>, content: (usize, usize)) -> GoldAttribution {
+    fn gold(
+        cue: (usize, usize),
+        src: Option<(usize, usize)>,
+        content: (usize, usize),
+    ) -> GoldAttribution {
         GoldAttribution {
             cue: Some(sp(&[cue])),
             source: src.map(|s| sp(&[s])),
@@ -352,7 +361,11 @@ mod tests {
         }
     }
 
-    fn pred(cue: (usize, usize), src: Option<(usize, usize)>, content: &[(usize, usize)]) -> PredAttribution {
+    fn pred(
+        cue: (usize, usize),
+        src: Option<(usize, usize)>,
+        content: &[(usize, usize)],
+    ) -> PredAttribution {
         PredAttribution {
             cue: Some(sp(&[cue])),
             source: src.map(|s| sp(&[s])),
@@ -364,7 +377,13 @@ mod tests {
     fn overlap_needs_half_of_the_shorter_span() {
         let text = "a".repeat(100);
         let c = CharIndex::new(&text);
-        let cases: [(&[(usize, usize)], &[(usize, usize)], bool, Option<usize>); 6] = [
+        type Case<'a> = (
+            &'a [(usize, usize)],
+            &'a [(usize, usize)],
+            bool,
+            Option<usize>,
+        );
+        let cases: [Case<'_>; 6] = [
             (&[(0, 10)], &[(0, 10)], true, Some(10)),
             (&[(0, 10)], &[(0, 11)], true, None),
             (&[(0, 10)], &[(5, 40)], false, Some(5)),

@@ -82,8 +82,7 @@ enum Unit {
 pub fn read_dir(text_dir: &Path, ann_dir: &Path) -> Result<Vec<BratDoc>> {
     let mut anns: BTreeMap<String, Vec<(String, PathBuf)>> = BTreeMap::new();
     let texts = list(text_dir, "txt")?;
-    let text_names: HashMap<&str, &PathBuf> =
-        texts.iter().map(|(n, p)| (n.as_str(), p)).collect();
+    let text_names: HashMap<&str, &PathBuf> = texts.iter().map(|(n, p)| (n.as_str(), p)).collect();
     for (stem, path) in list(ann_dir, "ann")? {
         let (name, annotator) = if text_names.contains_key(stem.as_str()) {
             (stem.clone(), String::new())
@@ -377,7 +376,10 @@ mod tests {
         let got = parse_ann(ann, text).unwrap();
         assert_eq!(got.len(), 1);
         assert!(got[0].source.is_none());
-        assert_eq!(frag(text, got[0].cue.as_ref().unwrap()), ["it was reported"]);
+        assert_eq!(
+            frag(text, got[0].cue.as_ref().unwrap()),
+            ["it was reported"]
+        );
     }
 
     #[test]
@@ -423,7 +425,10 @@ mod tests {
             .collect();
         assert_eq!(who, ["ab12", "cd34"]);
         let src = |i: usize| {
-            let s = docs[0].annotations[i].attributions[0].source.clone().unwrap();
+            let s = docs[0].annotations[i].attributions[0]
+                .source
+                .clone()
+                .unwrap();
             frag(&docs[0].text, &s)
         };
         assert_eq!(src(0), ["The senator"]);
