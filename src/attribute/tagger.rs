@@ -223,7 +223,11 @@ fn write_table(table: &Table, out: &mut Vec<u8>) {
         .iter()
         .flat_map(|r| r.iter())
         .fold(0f32, |m, &x| m.max(x.abs()));
-    let scale = if max > 0.0 { max / i16::MAX as f32 } else { 1.0 };
+    let scale = if max > 0.0 {
+        max / i16::MAX as f32
+    } else {
+        1.0
+    };
     let rows: Vec<usize> = (0..table.len())
         .filter(|&i| table[i].iter().any(|&x| x.abs() >= PRUNE * max && x != 0.0))
         .collect();
