@@ -73,6 +73,7 @@ impl Annotator {
                 }
             }
         }
+        let claims = claim_ids(&attrs);
         sentences
             .iter()
             .zip(attrs)
@@ -106,6 +107,7 @@ impl Annotator {
                     }),
                     content: a.content,
                     also: a.also,
+                    claim_id: claims[i],
                     stance: st.label,
                     hedged: st.hedged,
                     confidence: (st.confidence * 1000.0).round() / 1000.0,
@@ -114,5 +116,86 @@ impl Annotator {
                 (record, features)
             })
             .collect()
+    }
+}
+
+/// Links the sentences of a claim that spans sentences: each sentence that carries another
+/// sentence's speaker (a quote's continuation before or after its cue, a list item under its
+/// introduction) and that sentence itself get the cue sentence's index.
+pub fn claim_ids(attrs: &[attribute::Attribution]) -> Vec<Option<usize>> {
+    let mut out = vec![None; attrs.len()];
+    for (i, a) in attrs.iter().enumerate() {
+        if let Some(j) = a.carried_from.filter(|&j| j != i && j < attrs.len()) {
+            // The cue sentence may itself carry from an earlier one (a quote that runs on
+            // after a list); follow the chain to its root.
+            let mut root = j;
+            let mut hops = 0;
+            while let Some(k) = attrs[root].carried_from.filter(|&k| k != root) {
+                root = k;
+                hops += 1;
+                if hops > attrs.len() {
+                    break;
+                }
+            }
+            out[i] = Some(root);
+            out[root] = Some(root);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Group;
+
+    fn annotate(text: &str) -> Vec<SentenceRecord> {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::topic::DEFAULT_TOPIC_PATH);
+        let topic = Topic::load(&path).expect("the shipped topic file loads");
+        let article = Article {
+            doc_id: "t".into(),
+            date: "2025-04-01".parse().expect("a valid date"),
+            title: None,
+            source: None,
+            url: None,
+            text: text.into(),
+        };
+        Annotator::new(topic, StanceModel::Rules).annotate(&article)
+    }
+
+    #[test]
+    fn a_quote_over_several_sentences_is_one_claim_with_the_cue_in_its_last_sentence() {
+        // Own sentences: the quote opens in sentence 1 and its cue comes only in sentence 2.
+        let recs = annotate(
+            "Trade talks stalled again this week. \u{201C}We will not return to the table. \
+             The talks are over,\u{201D} the Chinese commerce minister said on Tuesday. \
+             Markets fell.",
+        );
+        assert_eq!(recs.len(), 4);
+        let claims: Vec<Option<usize>> = recs.iter().map(|r| r.claim_id).collect();
+        assert_eq!(claims, [None, Some(2), Some(2), None]);
+        assert_eq!(recs[2].cue.as_ref().map(|c| c.text.as_str()), Some("said"));
+        // The sentence before the cue gets the speaker too.
+        assert_eq!(recs[1].speaker.group, Group::Beijing);
+        assert_eq!(recs[2].speaker.group, Group::Beijing);
+        assert_eq!(recs[0].speaker.group, Group::None);
+    }
+
+    #[test]
+    fn a_quote_that_runs_on_after_its_cue_shares_the_claim() {
+        let recs = annotate(
+            "The ministry said: \u{201C}Our position is firm. We expect the tariffs to go.\u{201D} \
+             Shares rose.",
+        );
+        let claims: Vec<Option<usize>> = recs.iter().map(|r| r.claim_id).collect();
+        assert_eq!(claims[..2], [Some(0), Some(0)]);
+        assert_eq!(*claims.last().unwrap(), None);
+    }
+
+    #[test]
+    fn one_sentence_claims_and_narration_have_no_claim_id() {
+        let recs = annotate("Officials in Beijing said the talks would resume. Prices rose.");
+        assert!(recs.iter().all(|r| r.claim_id.is_none()));
     }
 }

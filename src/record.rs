@@ -1,4 +1,4 @@
-//! The output schema, v1: one JSON object per sentence, written as JSON Lines.
+//! The output schema, v1.1: one JSON object per sentence, written as JSON Lines.
 //!
 //! Every offset is a **byte** offset into the article's `text` as it was read, so
 //! `article.text[start..end] == text` holds for the sentence and for each span.
@@ -6,20 +6,21 @@
 //! A sample line (wrapped here for reading; on the wire it is one line):
 //!
 //! ```json
-//! {"schema":"stanceline/v1","doc_id":"2025-04-16-fentanyl-offer","date":"2025-04-16",
+//! {"schema":"stanceline/v1.1","doc_id":"2025-04-16-fentanyl-offer","date":"2025-04-16",
 //!  "sent_index":3,"start":412,"end":520,
 //!  "text":"China's Ministry of Commerce indicated it was reviewing the requests.",
 //!  "speaker":{"group":"beijing","text":"China's Ministry of Commerce","start":412,"end":440,
 //!             "resolved":null,"actor":"China's Ministry of Commerce"},
 //!  "cue":{"text":"indicated","start":441,"end":450},
 //!  "content":{"start":451,"end":519},
-//!  "also":[],
+//!  "also":[],"claim_id":null,
 //!  "stance":"neutral","hedged":false,"confidence":0.55,
 //!  "evidence":[{"rule":"cue","text":"indicated"},{"rule":"default.neutral","text":""}]}
 //! ```
 //!
 //! Fields:
-//! - `schema`: always `"stanceline/v1"` for this version; later versions only add fields.
+//! - `schema`: `"stanceline/v1.1"` for this version. v1.1 only added `claim_id` to v1;
+//!   later versions only add fields, so readers of v1 read v1.1.
 //! - `doc_id`, `date` (at the precision of the input), `sent_index` (0-based, in text order).
 //! - `start`, `end`, `text`: the sentence.
 //! - `speaker`: `group` is one of `us_admin`, `beijing`, `experts`, `other`, `none`;
@@ -30,6 +31,11 @@
 //! - `cue`: the reporting cue (`said`, `according to`, …) or `null`.
 //! - `content`: the reported content span, or `null`.
 //! - `also`: other groups that state a position in the same sentence.
+//! - `claim_id` (v1.1): when a claim runs over several sentences (a quote that goes on
+//!   after its cue, or starts sentences before it; the items of a list under an attributed
+//!   introduction), every sentence of it carries the `sent_index` of the sentence that holds
+//!   the cue, so all of them are tied to one speaker. `null` when the sentence is a claim on
+//!   its own, or narration.
 //! - `stance`: `support`, `conditional`, `oppose` or `neutral`, toward US–China cooperation.
 //! - `hedged`: a hedge ("reportedly", "could", "is considering") softens the position.
 //! - `confidence`: 0–1, how sure the stance model is of the label.
@@ -40,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use crate::corpus::PartialDate;
 
 /// The schema tag written into every record.
-pub const SCHEMA: &str = "stanceline/v1";
+pub const SCHEMA: &str = "stanceline/v1.1";
 
 /// Actor groups, the speaker labels of the annotation guide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -196,6 +202,10 @@ pub struct SentenceRecord {
     /// Other groups that state a position in the same sentence.
     #[serde(default)]
     pub also: Vec<Group>,
+    /// The `sent_index` of the cue sentence of a claim that spans several sentences, on
+    /// every sentence of it; `None` for a one-sentence claim or narration (added in v1.1).
+    #[serde(default)]
+    pub claim_id: Option<usize>,
     /// Stance toward cooperation.
     pub stance: Label,
     /// Whether a hedge softens the position.

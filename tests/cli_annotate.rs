@@ -96,7 +96,7 @@ fn annotates_the_corpus_with_valid_spans_and_labels() {
     let mut seen_docs = std::collections::BTreeSet::new();
     let mut next_index: HashMap<&str, usize> = HashMap::new();
     for r in &recs {
-        assert_eq!(r.schema, "stanceline/v1");
+        assert_eq!(r.schema, "stanceline/v1.1");
         let a = &arts[&r.doc_id];
         assert_eq!(r.date, a.date);
         assert_eq!(

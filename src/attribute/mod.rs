@@ -14,6 +14,7 @@
 //! 4. otherwise, narration: group `none`.
 
 mod quotes;
+pub mod tagger;
 
 pub use quotes::Quote;
 

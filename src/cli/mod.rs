@@ -6,12 +6,14 @@ mod annotate;
 mod compare;
 mod embed;
 mod eval;
+mod eval_attribution;
 mod merge;
 mod output;
 mod report;
 mod shifts;
 mod split;
 mod train;
+mod train_attribution;
 
 use std::process::ExitCode;
 
@@ -37,10 +39,14 @@ enum Command {
     Split(split::Args),
     /// Score annotated output against a gold file (speaker and stance).
     Eval(eval::Args),
+    /// Score the attribution stage's cue, source and content spans against brat files.
+    EvalAttribution(eval_attribution::Args),
     /// Fit the neural and ensemble stance heads on gold labels.
     Train(train::Args),
     /// Sentence vectors from the encoder alone (JSONL), with a throughput line on stderr.
     Embed(embed::Args),
+    /// Fit the attribution span tagger on brat-annotated texts (PolNeAR train).
+    TrainAttribution(train_attribution::Args),
     /// Stance shares per period and actor group, with intervals, from annotated JSONL.
     Aggregate(aggregate::Args),
     /// Combine partial tallies from `aggregate --partial` into one aggregate.
@@ -82,8 +88,10 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Annotate(args) => annotate::run(args),
         Command::Split(args) => split::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::EvalAttribution(args) => eval_attribution::run(args),
         Command::Train(args) => train::run(args),
         Command::Embed(args) => embed::run(args),
+        Command::TrainAttribution(args) => train_attribution::run(args),
         Command::Aggregate(args) => aggregate::run(args),
         Command::Merge(args) => merge::run(args),
         Command::Report(args) => report::run(args),

@@ -10,6 +10,8 @@
 //! scores, so a segmentation miss shows up as a count rather than as a wrong label.
 
 mod align;
+pub mod attribution;
+pub mod brat;
 mod metrics;
 mod read;
 mod table;
