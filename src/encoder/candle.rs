@@ -17,7 +17,7 @@ use candle_transformers::models::bert::{BertModel, Config};
 use rayon::prelude::*;
 use tokenizers::{Encoding, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
-use super::{Encoder, EncoderError, DEFAULT_BATCH_SIZE, MAX_TOKENS};
+use super::{missing, Encoder, EncoderError, DEFAULT_BATCH_SIZE, MAX_TOKENS};
 
 /// all-MiniLM-L6-v2 (or any BERT-architecture sentence-transformers model stored the same way)
 /// on candle's CPU backend, in F32.
@@ -186,13 +186,6 @@ impl CandleEncoder {
             .sqrt()?
             .clamp(1e-12f32, f32::MAX)?;
         mean.broadcast_div(&norms)?.to_vec2::<f32>()
-    }
-}
-
-fn missing(path: &Path) -> EncoderError {
-    EncoderError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
     }
 }
 

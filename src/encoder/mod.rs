@@ -154,6 +154,14 @@ pub fn model_present(dir: &Path) -> bool {
     MODEL_FILES.iter().all(|f| dir.join(f).is_file())
 }
 
+/// The error for a model file that is not there.
+fn missing(path: &Path) -> EncoderError {
+    EncoderError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+    }
+}
+
 /// Cosine similarity of two vectors; 0 when either is all zeros or their lengths differ.
 pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     if a.len() != b.len() {

@@ -27,7 +27,7 @@ use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer, TruncationStrategy};
 use tch::{nn, Device, Kind, Tensor};
 
-use super::{Encoder, EncoderError, DEFAULT_BATCH_SIZE, MAX_TOKENS};
+use super::{missing, Encoder, EncoderError, DEFAULT_BATCH_SIZE, MAX_TOKENS};
 
 /// Name of the converted weights file in the model folder.
 pub const CONVERTED_WEIGHTS: &str = "rust_model.ot";
@@ -306,13 +306,6 @@ fn copy_into(vars: &nn::VarStore, tensors: &[(String, Tensor)]) -> Result<(), St
         tch::no_grad(|| var.f_copy_(src)).map_err(|e| format!("{name}: {e}"))?;
     }
     Ok(())
-}
-
-fn missing(path: &Path) -> EncoderError {
-    EncoderError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
-    }
 }
 
 impl Inner {
