@@ -5,8 +5,11 @@ mod aggregate;
 mod annotate;
 mod compare;
 mod eval;
+pub mod interrupt;
 mod merge;
 mod output;
+mod progress;
+mod rejects;
 mod report;
 mod shifts;
 mod split;
@@ -56,6 +59,7 @@ pub const EXIT_SOME_REJECTED: u8 = 1;
 /// Parses the command line and runs the chosen subcommand.
 pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
+    interrupt::install();
     match cli.command {
         Command::Annotate(args) => annotate::run(args),
         Command::Split(args) => split::run(args),
