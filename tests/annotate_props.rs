@@ -151,7 +151,8 @@ fn tricky() -> impl Strategy<Value = String> {
             "3",
             "a",
             "Z",
-        ]),
+        ])
+        .prop_map(String::from),
         any::<char>().prop_map(String::from),
         "\\PC{0,3}",
     ];

@@ -128,7 +128,7 @@ fn invalid_utf8_rejects_its_record_only() {
     bytes.extend_from_slice(b"{\"id\":\"b\",\"date\":\"2025-04-10\",\"text\":\"caf\xFF\"}\n");
     bytes.extend_from_slice(good("c").as_bytes());
     std::fs::write(&input, bytes).unwrap();
-    let run = annotate(dir.path(), &[input.clone()]);
+    let run = annotate(dir.path(), std::slice::from_ref(&input));
     run.assert_counts(3, 2, 1);
     // Rejected, not repaired: the line is not valid UTF-8, so its doc_id is not read either.
     run.assert_rejected(
@@ -150,7 +150,7 @@ fn empty_text_is_rejected_with_its_doc_id() {
         "{\"id\":\"empty\",\"date\":\"2025-04-10\",\"text\":\"\"}\n".into(),
     ];
     std::fs::write(&input, lines.concat()).unwrap();
-    let run = annotate(dir.path(), &[input.clone()]);
+    let run = annotate(dir.path(), std::slice::from_ref(&input));
     run.assert_counts(3, 1, 2);
     run.assert_rejected(&input, Some(2), Some("blank"), "empty text");
     run.assert_rejected(&input, Some(3), Some("empty"), "empty text");
@@ -172,7 +172,7 @@ fn a_20_mb_article_is_rejected_by_the_article_limit() {
     write!(f, "{}", good("after")).unwrap();
     f.flush().unwrap();
     drop(f);
-    let run = annotate(dir.path(), &[input.clone()]);
+    let run = annotate(dir.path(), std::slice::from_ref(&input));
     run.assert_counts(3, 2, 1);
     run.assert_rejected(
         &input,
@@ -205,7 +205,7 @@ fn a_100_mb_line_is_skipped_without_reading_it_whole() {
     write!(f, "{}", good("after")).unwrap();
     f.flush().unwrap();
     drop(f);
-    let run = annotate(dir.path(), &[input.clone()]);
+    let run = annotate(dir.path(), std::slice::from_ref(&input));
     run.assert_counts(3, 2, 1);
     // Only the first 32 MiB are held, so the doc_id at its start is not parsed.
     run.assert_rejected(
@@ -229,7 +229,7 @@ fn missing_and_impossible_dates_are_rejected() {
         good("ok"),
     ];
     std::fs::write(&input, lines.concat()).unwrap();
-    let run = annotate(dir.path(), &[input.clone()]);
+    let run = annotate(dir.path(), std::slice::from_ref(&input));
     run.assert_counts(5, 1, 4);
     run.assert_rejected(&input, Some(1), Some("no-date"), "missing \"date\"");
     run.assert_rejected(
@@ -322,7 +322,7 @@ fn binary_garbage_is_rejected_line_by_line() {
         .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
         .count() as u64;
     assert!(records > 100, "{records}");
-    let run = annotate(dir.path(), &[input.clone()]);
+    let run = annotate(dir.path(), std::slice::from_ref(&input));
     run.assert_counts(records, 0, records);
     run.assert_rejected(&input, Some(1), None, "");
     assert!(run.errors.iter().all(|e| {
@@ -380,7 +380,7 @@ fn a_folder_with_unreadable_files_and_link_loops_names_each() {
         eprintln!("skipping the mode-000 sub-case: running as root, which reads it anyway");
     }
 
-    let run = annotate(dir.path(), &[root.clone()]);
+    let run = annotate(dir.path(), std::slice::from_ref(&root));
     let (bad, good_files) = (
         3 + u64::from(fifo) + u64::from(!privileged),
         2 + u64::from(privileged),
