@@ -9,8 +9,8 @@
 //! ```
 //!
 //! runs 4 × 250,000 = 1,000,000 annotations. A failure prints the shrunk input; each one
-//! found becomes a named regression test (see tests/cli_bad_input.rs and the `regressions`
-//! module at the end of this file).
+//! found becomes a named regression test (as the two multi-byte cases in
+//! tests/cli_bad_input.rs did).
 
 use std::path::Path;
 use std::sync::LazyLock;
