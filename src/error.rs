@@ -24,6 +24,8 @@ pub enum Error {
         line: u64,
         /// What is wrong with it.
         reason: String,
+        /// The record's `doc_id` when it could be read, for error reports.
+        doc_id: Option<String>,
     },
     /// The topic file is missing, unreadable or invalid.
     #[error("topic file {path}: {reason}")]

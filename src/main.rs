@@ -13,6 +13,10 @@ fn main() -> ExitCode {
                 // The reader went away (`| head`): that is how pipes end, not a failure.
                 return ExitCode::SUCCESS;
             }
+            if err.downcast_ref::<cli::interrupt::Interrupted>().is_some() {
+                eprintln!("stanceline: interrupted (an -o file is not written)");
+                return ExitCode::from(cli::interrupt::EXIT_INTERRUPTED);
+            }
             eprintln!("stanceline: error: {err:#}");
             ExitCode::from(2)
         }

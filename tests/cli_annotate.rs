@@ -140,16 +140,17 @@ fn annotates_the_corpus_with_valid_spans_and_labels() {
 
 #[test]
 fn output_is_identical_for_any_thread_count() {
+    // The corpus three times over (doc_ids made unique per copy): more articles than one
+    // parallel batch holds, so batch boundaries are crossed too.
+    let corpus = std::fs::read_to_string(root().join("corpus/articles.jsonl")).unwrap();
+    let input: String = (0..3)
+        .map(|i| corpus.replace("\"doc_id\": \"", &format!("\"doc_id\": \"copy{i}-")))
+        .collect();
+    assert!(input.lines().count() > 256);
     let run = |threads: &str| {
         stanceline()
-            .args([
-                "annotate",
-                "corpus/articles.jsonl",
-                "--stance",
-                "rules",
-                "--threads",
-                threads,
-            ])
+            .args(["annotate", "-", "--stance", "rules", "--threads", threads])
+            .write_stdin(input.clone())
             .assert()
             .success()
             .get_output()

@@ -430,9 +430,14 @@ fn missing_path_is_named_and_the_other_paths_are_annotated() {
 
 #[test]
 fn closed_stdout_ends_the_run_quietly() {
-    let corpus = std::fs::read(root().join("corpus/articles.jsonl")).unwrap();
+    let corpus = std::fs::read_to_string(root().join("corpus/articles.jsonl")).unwrap();
     // Far more output than a pipe buffer holds, so writes go on after the reader leaves.
-    let input: Vec<u8> = corpus.repeat(8);
+    // Each copy gets its own doc_ids: repeated ones would be rejected, and their warnings
+    // would fill the stderr pipe that this test reads only at the end.
+    let input: Vec<u8> = (0..8)
+        .map(|i| corpus.replace("\"doc_id\": \"", &format!("\"doc_id\": \"copy{i}-")))
+        .collect::<String>()
+        .into_bytes();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stanceline"))
         .current_dir(root())
         .args(["annotate", "--stance", "rules", "--threads", "2", "-"])

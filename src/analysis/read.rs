@@ -193,6 +193,7 @@ pub fn for_each_line(
             path: PathBuf::from(path),
             line: line_no,
             reason,
+            doc_id: None,
         };
         if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE {
             on_bad(bad(format!("line longer than {MAX_LINE} bytes")));

@@ -18,7 +18,11 @@ use stanceline::record::{Group, Label, SentenceRecord};
 use stanceline::stance::head::{speaker_features, Heads};
 use stanceline::topic::{Topic, DEFAULT_TOPIC_PATH};
 
-use super::{output, EncoderArg, EXIT_SOME_REJECTED};
+use super::interrupt;
+use super::output::{self, Output};
+use super::progress::Progress;
+use super::rejects::Rejects;
+use super::{EncoderArg, EXIT_SOME_REJECTED};
 
 /// The shipped topic file, built in so the binary works from any folder.
 const BUILTIN_TOPIC: &str = include_str!("../../models/topics/us-china.toml");
@@ -29,6 +33,10 @@ pub const DEFAULT_HEADS: &str = "models/heads/stance.json";
 /// Articles per parallel batch: large enough to keep all threads busy, small enough that
 /// memory stays bounded however long the input is.
 const BATCH: usize = 256;
+
+/// A batch is also cut once its texts reach this many bytes, so a run of very long articles
+/// cannot hold hundreds of them (and their records) in memory at once.
+const BATCH_BYTES: usize = 8 << 20;
 
 /// Arguments of `annotate`.
 #[derive(Debug, clap::Args)]
@@ -44,7 +52,10 @@ text or body, optional title, source, url), folders of .txt/.md files (date from
 stdin (`-` or no path).
 
 A bad record is reported on stderr with its file and line, counted, and skipped; the run goes
-on and exits with status 1 at the end. Exit status 2 means the run could not proceed.")]
+on and exits with status 1 at the end. Bad records include invalid UTF-8, empty text, lines
+over 32 MiB, texts over 4 MiB, missing or impossible dates and a doc_id seen earlier in the
+run. Exit status 2 means the run could not proceed; 130, that it was interrupted (an -o file
+is then not written: output goes to a temporary file renamed into place at the end).")]
 pub struct Args {
     /// Input files or folders; `-` or nothing reads stdin.
     pub paths: Vec<PathBuf>,
@@ -80,6 +91,10 @@ pub struct Args {
     /// No warnings for bad records on stderr (they are still counted).
     #[arg(short, long)]
     pub quiet: bool,
+    /// Write every rejected record here as JSON Lines: `file`, `line`, `doc_id` (when
+    /// known) and `reason`.
+    #[arg(long, value_name = "FILE")]
+    pub errors: Option<PathBuf>,
     /// Write the run's counts here as one JSON object (`records_read`, `annotated`,
     /// `rejected`, `sentences`, `stance_model`), for drivers such as a Spark job that sum
     /// them over many runs. Written at the end, also when records were rejected.
@@ -205,29 +220,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let pool = pool.build().context("cannot start worker threads")?;
     let mut out = output::open(args.output.as_deref())?;
+    let mut rejects = Rejects::new(args.errors.as_deref(), args.quiet)?;
     let mut tally = Tally::default();
-    let mut batch: Vec<Article> = Vec::with_capacity(BATCH);
-    let mut inputs = Inputs::new(args.paths.clone());
+    let mut batch = Batch::default();
+    let mut inputs = Inputs::new(args.paths.clone()).reject_duplicate_ids();
+    let mut progress = Progress::new(inputs.total_bytes(), args.quiet);
     loop {
+        interrupt::check()?;
         let next = inputs.next();
         let finished = next.is_none();
         match next {
             Some(Ok(article)) => {
                 tally.read += 1;
-                batch.push(article);
-                if batch.len() < BATCH {
+                if !batch.push(article) {
                     continue;
                 }
             }
             Some(Err(e)) => {
                 tally.read += 1;
-                tally.rejected += 1;
+                rejects.reject(&e, &progress)?;
                 if args.on_error == OnError::Fail {
+                    rejects.finish()?;
                     return Err(anyhow::Error::new(e)
                         .context("stopping at the first bad record (--on-error fail)"));
-                }
-                if !args.quiet {
-                    eprintln!("stanceline: warning: {e}");
                 }
                 continue;
             }
@@ -241,12 +256,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             &mut out,
             &mut tally,
         )?;
+        progress.update(tally.read, inputs.bytes_read());
         if finished {
             break;
         }
     }
-    out.flush()?;
-    drop(out);
+    progress.finish();
+    out.finish()?;
+    tally.rejected = rejects.count;
+    rejects.finish()?;
     if args.summary {
         eprint!("{}", summary(&tally, annotator.topic(), model_name));
     }
@@ -265,6 +283,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The articles waiting to be annotated together.
+#[derive(Default)]
+struct Batch {
+    articles: Vec<Article>,
+    bytes: usize,
+}
+
+impl Batch {
+    /// Adds an article; true when the batch is full and should be flushed.
+    fn push(&mut self, article: Article) -> bool {
+        self.bytes += article.text.len();
+        self.articles.push(article);
+        self.articles.len() >= BATCH || self.bytes >= BATCH_BYTES
+    }
+}
+
 /// One article's serialised records and the (speaker, stance) cell of each sentence.
 type Annotated = (Vec<u8>, Vec<(Group, Label)>);
 
@@ -272,17 +306,18 @@ fn flush(
     pool: &rayon::ThreadPool,
     annotator: &Annotator,
     trained: Option<&Trained>,
-    batch: &mut Vec<Article>,
-    out: &mut Box<dyn Write>,
+    batch: &mut Batch,
+    out: &mut Output,
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
-    if batch.is_empty() {
+    if batch.articles.is_empty() {
         return Ok(());
     }
     // Rules run in parallel over articles; the encoder then takes the whole batch's
     // sentences at once, in input order, so the output never depends on scheduling.
     let mut annotated: Vec<Vec<(Record, Vec<f32>)>> = pool.install(|| {
         batch
+            .articles
             .par_iter()
             .map(|a| annotator.annotate_detailed(a))
             .collect()
@@ -317,7 +352,8 @@ fn flush(
     // A consumer at the other end of a pipe (a Spark task) sees each batch as soon as it
     // is done instead of when the 64 KiB buffer happens to fill.
     out.flush()?;
-    batch.clear();
+    batch.articles.clear();
+    batch.bytes = 0;
     Ok(())
 }
 
@@ -386,7 +422,7 @@ fn write_stats(path: &Path, t: &Tally, model: &str) -> anyhow::Result<()> {
         "sentences": t.sentences,
         "stance_model": model,
     });
-    std::fs::write(path, format!("{stats}\n"))
+    output::write_atomically(path, format!("{stats}\n").as_bytes())
         .with_context(|| format!("cannot write the run's counts to {}", path.display()))
 }
 

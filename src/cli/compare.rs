@@ -164,8 +164,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Format::Table => out.write_all(table(&cmp, &results).as_bytes())?,
     }
-    out.flush()?;
-    drop(out);
+    out.finish()?;
     if !args.quiet && cmp.straddling > 0 {
         eprintln!(
             "stanceline: note: {} records with dates less precise than a range straddle its \

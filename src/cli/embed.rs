@@ -118,8 +118,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             break;
         }
     }
-    if let Some(mut out) = out {
-        out.flush()?;
+    if let Some(out) = out {
+        out.finish()?;
     }
     let rss = peak_rss_mb().map_or_else(|| "n/a".to_string(), |mb| format!("{mb:.0} MB"));
     eprintln!(
@@ -165,7 +165,7 @@ fn load_encoder(args: &Args, threads: usize) -> anyhow::Result<BoxedEncoder> {
 fn embed_chunk(
     encoder: &(dyn stanceline::encoder::Encoder + Send + Sync),
     articles: &[Article],
-    out: Option<&mut Box<dyn Write>>,
+    out: Option<&mut output::Output>,
 ) -> anyhow::Result<usize> {
     let spans: Vec<(usize, usize, segment::Sentence)> = articles
         .iter()

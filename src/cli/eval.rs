@@ -37,6 +37,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         out.write_all(report.to_table().as_bytes())?;
     }
-    out.flush()?;
+    out.finish()?;
     Ok(ExitCode::SUCCESS)
 }

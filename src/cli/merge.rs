@@ -83,8 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let actors: Vec<Group> = args.actors.iter().map(|&a| a.into()).collect();
         aggregate::print(&mut out, &tally, &actors, args.format)?;
     }
-    out.flush()?;
-    drop(out);
+    out.finish()?;
     if !args.quiet {
         aggregate::notes(&tally, None);
     }

@@ -7,8 +7,11 @@ mod compare;
 mod embed;
 mod eval;
 mod eval_attribution;
+pub mod interrupt;
 mod merge;
 mod output;
+mod progress;
+mod rejects;
 mod report;
 mod shifts;
 mod split;
@@ -84,6 +87,7 @@ pub const EXIT_SOME_REJECTED: u8 = 1;
 /// Parses the command line and runs the chosen subcommand.
 pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
+    interrupt::install();
     match cli.command {
         Command::Annotate(args) => annotate::run(args),
         Command::Split(args) => split::run(args),

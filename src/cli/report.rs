@@ -119,8 +119,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     });
     let mut out = output::open(args.output.as_deref())?;
     out.write_all(page.as_bytes())?;
-    out.flush()?;
-    drop(out);
+    out.finish()?;
     if !args.quiet {
         notes(&tally, dedup);
     }

@@ -102,8 +102,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Format::Table => out.write_all(table(&results).as_bytes())?,
     }
-    out.flush()?;
-    drop(out);
+    out.finish()?;
     if !args.quiet && finder.coarse > 0 {
         eprintln!(
             "stanceline: note: {} records dated less precisely than --by {} were skipped",

@@ -182,8 +182,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let json = serde_json::to_string(&heads)?;
-    std::fs::write(&args.output, json + "\n")
-        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    super::output::write_atomically(&args.output, (json + "\n").as_bytes())?;
     eprintln!("wrote {}", args.output.display());
     Ok(ExitCode::SUCCESS)
 }

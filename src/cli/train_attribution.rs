@@ -1,8 +1,6 @@
 //! `stanceline train-attribution`: fits the attribution span tagger on brat-annotated texts
 //! (PolNeAR's train split) and writes the model file that `eval-attribution` loads.
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -61,11 +59,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let file = File::create(&args.output)
-        .with_context(|| format!("cannot create {}", args.output.display()))?;
+    // Written beside the target and renamed at the end, like every other -o.
+    let mut out = super::output::open(Some(&args.output))?;
     model
-        .save(BufWriter::new(file))
+        .save(&mut out)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
+    out.finish()?;
     eprintln!(
         "trained on {} annotations of {} texts ({} epochs); model written to {}",
         examples.len(),

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::Read;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -138,8 +138,23 @@ pub(crate) fn walk(root: &Path) -> (Vec<TextFile>, Vec<Error>) {
                     let fresh = fs::canonicalize(&path).map_or(true, |c| visited.insert(c));
                     if fresh {
                         stack.push((path, child_rel, child_utf8));
+                    } else {
+                        // Said out loud, so a folder read only once is never a silent loss.
+                        errors.push(Error::Io {
+                            path,
+                            source: io::Error::other(
+                                "link to a folder already read (a symbolic link cycle?); not entered again",
+                            ),
+                        });
                     }
                 }
+                // Opening a FIFO would wait forever for a writer; a device could be endless.
+                Ok(meta) if !meta.is_file() && is_text_file(&path) => errors.push(Error::Io {
+                    path,
+                    source: io::Error::other(
+                        "not a regular file (a FIFO, socket or device); skipped",
+                    ),
+                }),
                 Ok(meta) => files.extend(TextFile::new(path, child_rel, child_utf8, meta.len())),
                 Err(_) => files.extend(TextFile::new(path, child_rel, child_utf8, 0)),
             }
@@ -159,6 +174,8 @@ fn error_path(e: &Error) -> &Path {
 
 /// Streams the files of one folder (or one file), after any errors met listing it.
 pub(crate) struct FolderReader {
+    /// The file of the article last returned, for [`location`](Self::location).
+    current: Option<PathBuf>,
     errors: std::vec::IntoIter<Error>,
     files: std::vec::IntoIter<TextFile>,
     counter: Arc<AtomicU64>,
@@ -169,11 +186,19 @@ impl FolderReader {
     /// Reads `files` in the given order, first yielding `errors`.
     pub(crate) fn new(files: Vec<TextFile>, errors: Vec<Error>, counter: Arc<AtomicU64>) -> Self {
         FolderReader {
+            current: None,
             errors: errors.into_iter(),
             files: files.into_iter(),
             counter,
             max_bytes: MAX_RECORD_BYTES,
         }
+    }
+}
+
+impl FolderReader {
+    /// Where the article last returned came from: its file, record 1.
+    pub(crate) fn location(&self) -> Option<(&Path, u64)> {
+        self.current.as_deref().map(|p| (p, 1))
     }
 }
 
@@ -185,7 +210,9 @@ impl Iterator for FolderReader {
             return Some(Err(e));
         }
         let file = self.files.next()?;
-        Some(read_file(&file, &self.counter, self.max_bytes))
+        let item = read_file(&file, &self.counter, self.max_bytes);
+        self.current = Some(file.path);
+        Some(item)
     }
 }
 
@@ -194,6 +221,7 @@ fn read_file(file: &TextFile, counter: &Arc<AtomicU64>, max: usize) -> Result<Ar
         path: file.path.clone(),
         line: 1,
         reason,
+        doc_id: file.doc_id.clone(),
     };
     let io = |source| Error::Io {
         path: file.path.clone(),
@@ -709,7 +737,9 @@ mod tests {
         FolderReader::new(files, errors, Arc::new(AtomicU64::new(0)))
             .map(|item| match item {
                 Ok(a) => format!("{} {} {:?}", a.doc_id, a.date, a.text),
-                Err(Error::Record { path, line, reason }) => {
+                Err(Error::Record {
+                    path, line, reason, ..
+                }) => {
                     format!(
                         "record {}:{line}: {reason}",
                         path.strip_prefix(root).unwrap().display()
@@ -822,6 +852,7 @@ mod tests {
         std::os::unix::fs::symlink(dir.path().join("outside"), root.join("ext")).unwrap();
         std::os::unix::fs::symlink(root.join("missing.txt"), root.join("dangling.txt")).unwrap();
         let want = [
+            "io a/loop",
             r#"a/2025-04-15-x 2025-04-15 "Inside.""#,
             "io dangling.txt",
             r#"ext/2025-04-16-y 2025-04-16 "Outside.""#,

@@ -34,12 +34,18 @@ impl JsonlReader {
         }
     }
 
-    fn record_error(&self, reason: String) -> Error {
+    fn record_error(&self, reason: String, doc_id: Option<String>) -> Error {
         Error::Record {
             path: self.path.clone(),
             line: self.line,
             reason,
+            doc_id,
         }
+    }
+
+    /// Where the record last returned came from: the file and its 1-based line.
+    pub(crate) fn location(&self) -> (&std::path::Path, u64) {
+        (&self.path, self.line)
     }
 }
 
@@ -57,16 +63,18 @@ impl Iterator for JsonlReader {
                 Ok(Line::TooLong) => {
                     self.line += 1;
                     let reason = format!("line longer than {} bytes; skipped", self.max_line);
-                    return Some(Err(self.record_error(reason)));
+                    return Some(Err(self.record_error(reason, None)));
                 }
                 Ok(Line::Read) => self.line += 1,
                 Err(source) => {
                     // Dropping the stream ends this input: a failing decoder would fail again.
+                    // The error names the line being read, so a truncated gzip says how far
+                    // it got.
                     self.stream = None;
-                    return Some(Err(Error::Io {
-                        path: self.path.clone(),
-                        source,
-                    }));
+                    self.line += 1;
+                    let reason =
+                        format!("read error ({source}); the rest of this input is skipped");
+                    return Some(Err(self.record_error(reason, None)));
                 }
             }
             let mut line = self.buf.as_slice();
@@ -79,7 +87,9 @@ impl Iterator for JsonlReader {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            return Some(parse_record(line).map_err(|reason| self.record_error(reason)));
+            return Some(
+                parse_record(line).map_err(|reason| self.record_error(reason, doc_id_of(line))),
+            );
         }
     }
 }
@@ -146,6 +156,19 @@ pub(crate) fn parse_record(line: &[u8]) -> Result<Article, String> {
         url: optional_string(&mut map, "url")?,
         text,
     })
+}
+
+/// The `doc_id` (or `id`) of a bad line when it is valid JSON that has one, for error
+/// reports; only called on the (rare) error path, so parsing twice costs nothing.
+fn doc_id_of(line: &[u8]) -> Option<String> {
+    let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(line) else {
+        return None;
+    };
+    match take(&mut map, &["doc_id", "id"])? {
+        (_, Value::String(s)) => Some(s),
+        (_, Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 /// Removes the first of `names` that holds a non-null value.
@@ -358,7 +381,9 @@ mod tests {
         JsonlReader::new(PathBuf::from("in.jsonl"), stream, max_line)
             .map(|item| match item {
                 Ok(a) => Got::Ok(a.doc_id),
-                Err(Error::Record { path, line, reason }) => {
+                Err(Error::Record {
+                    path, line, reason, ..
+                }) => {
                     assert_eq!(path, PathBuf::from("in.jsonl"));
                     Got::Bad(line, reason)
                 }
@@ -469,9 +494,9 @@ mod tests {
     }
 
     #[test]
-    fn io_error_ends_the_input_once() {
-        // A gzip stream cut short: the good first line may or may not come out before the
-        // error, depending on where the cut falls, but exactly one Io error ends it.
+    fn broken_stream_ends_the_input_once_naming_its_line() {
+        // A gzip stream cut short: how many good lines come out before the error depends on
+        // where the cut falls, but exactly one error ends it, on the line after them.
         use flate2::write::GzEncoder;
         use std::io::Write;
         let line = r#"{"id":"a","date":"2025","text":"some words that compress"}"#;
@@ -481,7 +506,12 @@ mod tests {
         }
         let gz = enc.finish().unwrap();
         let got = run(&gz[..gz.len() - 10], 1 << 20);
-        assert_eq!(got.last(), Some(&Got::Io), "{got:?}");
+        let good = got.len() as u64 - 1;
+        assert!(
+            matches!(got.last(), Some(Got::Bad(line, reason))
+                if *line == good + 1 && reason.starts_with("read error (")),
+            "{got:?}"
+        );
         assert!(got[..got.len() - 1].iter().all(|g| *g == ok("a")));
         assert!(got.len() < 201);
     }

@@ -12,6 +12,13 @@ mod read;
 pub use date::PartialDate;
 pub use read::Inputs;
 
+/// The longest article text [`Inputs`] passes on; a longer one is a bad record.
+///
+/// Real news articles are far shorter (tens of kB); a text this long is almost always a
+/// scraping accident (an embedded file, a whole site dump), and annotating it would hold
+/// about ten times its size in records at once, breaking the bounded memory of a run.
+pub const MAX_ARTICLE_BYTES: usize = 4 << 20;
+
 /// One dated news article, as read from any input format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Article {

@@ -11,7 +11,9 @@ use flate2::read::MultiGzDecoder;
 
 /// The longest line (JSONL) or file (folders) read into memory; anything longer is a bad
 /// record rather than an out-of-memory abort, e.g. when a binary file is passed by mistake.
-pub(crate) const MAX_RECORD_BYTES: usize = 64 << 20;
+/// It is well above [`MAX_ARTICLE_BYTES`](super::MAX_ARTICLE_BYTES) so that a long article
+/// with JSON escapes still reaches the article check and is named by its doc_id.
+pub(crate) const MAX_RECORD_BYTES: usize = 32 << 20;
 
 /// The two bytes every gzip member starts with.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];

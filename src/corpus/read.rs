@@ -1,7 +1,9 @@
 //! The entry point for reading: [`Inputs`] walks the paths given, picks a reader for each
 //! (JSONL, folder, single text file; gzip or not) and chains their articles.
 
+use std::collections::HashSet;
 use std::fs;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::iter::FusedIterator;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,7 +12,7 @@ use std::sync::Arc;
 use super::folder::{self, FolderReader, TextFile};
 use super::jsonl::JsonlReader;
 use super::open::{self, MAX_RECORD_BYTES};
-use super::Article;
+use super::{Article, MAX_ARTICLE_BYTES};
 use crate::{Error, Result};
 
 /// Streams articles from the given paths (`-` or none: stdin), one at a time.
@@ -39,12 +41,20 @@ use crate::{Error, Result};
 /// Errors do not stop the iteration: a bad record is one `Err(Error::Record)` (1-based
 /// line; line 1 and the file's path for folder files) and reading goes on with the next
 /// record; a path that cannot be opened, or that fails mid-way (e.g. a truncated gzip), is
-/// one `Err(Error::Io)` and reading goes on with the next path. Errors name stdin `-`.
+/// one `Err(Error::Io)` and reading goes on with the next path; a JSONL input that breaks
+/// off mid-way (e.g. a truncated gzip) ends with one `Err(Error::Record)` naming the line it
+/// was reading. Errors name stdin `-`.
+///
+/// An article whose text is longer than [`MAX_ARTICLE_BYTES`] is a bad record. With
+/// [`reject_duplicate_ids`](Self::reject_duplicate_ids), so is one whose `doc_id` came
+/// earlier in the run.
 pub struct Inputs {
     paths: Vec<PathBuf>,
     next_path: usize,
     current: Option<Source>,
     bytes_read: Arc<AtomicU64>,
+    /// 128-bit hashes of the doc_ids seen, when duplicates are rejected.
+    seen_ids: Option<HashSet<u128>>,
 }
 
 /// The reader for the path being read.
@@ -70,7 +80,51 @@ impl Inputs {
             next_path: 0,
             current: None,
             bytes_read: Arc::new(AtomicU64::new(0)),
+            seen_ids: None,
         }
+    }
+
+    /// Makes a repeated `doc_id` a bad record (the first article with it is kept), so that
+    /// every output record can be traced back to exactly one input record.
+    ///
+    /// Memory grows by about 32 bytes per distinct doc_id: hashes are kept, not the ids.
+    pub fn reject_duplicate_ids(mut self) -> Self {
+        self.seen_ids = Some(HashSet::new());
+        self
+    }
+
+    /// The bad record for `article` when it is too long or its doc_id was seen before
+    /// (then it is noted).
+    fn check(&mut self, article: Article) -> Result<Article> {
+        let reason = if article.text.len() > MAX_ARTICLE_BYTES {
+            format!(
+                "text of {} bytes is longer than the {} MiB allowed for one article; skipped",
+                article.text.len(),
+                MAX_ARTICLE_BYTES >> 20
+            )
+        } else if self
+            .seen_ids
+            .as_mut()
+            .is_none_or(|seen| seen.insert(id_key(&article.doc_id)))
+        {
+            return Ok(article);
+        } else {
+            format!(
+                "duplicate doc_id {:?}: an earlier record has it; rejected",
+                article.doc_id
+            )
+        };
+        let (path, line) = match &self.current {
+            Some(Source::Jsonl(r)) => r.location(),
+            Some(Source::Files(r)) => r.location().unwrap_or((Path::new(""), 0)),
+            None => (Path::new(""), 0),
+        };
+        Err(Error::Record {
+            path: path.to_path_buf(),
+            line,
+            reason,
+            doc_id: Some(article.doc_id),
+        })
     }
 
     /// The total size on disk of the inputs, for a progress bar measured with
@@ -151,8 +205,10 @@ impl Iterator for Inputs {
                     Source::Jsonl(r) => r.next(),
                     Source::Files(r) => r.next(),
                 };
-                if item.is_some() {
-                    return item;
+                match item {
+                    Some(Ok(article)) => return Some(self.check(article)),
+                    Some(Err(e)) => return Some(Err(e)),
+                    None => {}
                 }
                 self.current = None;
             }
@@ -167,6 +223,17 @@ impl Iterator for Inputs {
 }
 
 impl FusedIterator for Inputs {}
+
+/// A 128-bit key for a doc_id: two SipHash passes over differently tagged input. Keeping
+/// keys instead of ids bounds memory on corpora of millions of articles; a false duplicate
+/// would need a 128-bit collision, far less likely than a disk error.
+fn id_key(id: &str) -> u128 {
+    let mut a = DefaultHasher::new();
+    (0u8, id).hash(&mut a);
+    let mut b = DefaultHasher::new();
+    (1u8, id).hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
 
 #[cfg(test)]
 mod tests {
@@ -188,7 +255,13 @@ mod tests {
         };
         match item {
             Ok(a) => format!("{} {}", a.doc_id, a.date),
-            Err(Error::Record { path, line, reason }) => {
+            Err(Error::Record {
+                path, line, reason, ..
+            }) => {
+                if reason.starts_with("read error (") {
+                    // The line where a broken stream stops depends on where it breaks.
+                    return format!("broken {}", name(&path));
+                }
                 format!("record {}:{line}: {reason}", name(&path))
             }
             Err(Error::Io { path, .. }) => format!("io {}", name(&path)),
@@ -312,8 +385,8 @@ mod tests {
             "io missing.jsonl",
             "b1 2025-04-10",
             "b2 2025-04-10",
-            "io cut.jsonl.gz",
-            "io plain.gz",
+            "broken cut.jsonl.gz",
+            "broken plain.gz",
             "m 2025-04-10",
             "2025-04-15-single 2025-04-15",
             "notes 2025-06",
@@ -322,6 +395,52 @@ mod tests {
             "last 2025-04-10",
         ];
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |name: &str| dir.path().join(name);
+        let line =
+            |id: &str| format!("{{\"id\":\"{id}\",\"date\":\"2025-04-10\",\"text\":\"Talks.\"}}\n");
+        fs::write(p("a.jsonl"), [line("x"), line("y"), line("x")].concat()).unwrap();
+        fs::create_dir(p("f")).unwrap();
+        // A folder file's doc_id is its name: this one clashes with the JSONL's "y".
+        fs::write(p("f/y.txt"), "date: 2025-04-11\n\nMore talks.").unwrap();
+        let paths = vec![p("a.jsonl"), p("f")];
+        let plain: Vec<String> = Inputs::new(paths.clone()).map(summary).collect();
+        assert_eq!(
+            plain,
+            [
+                "x 2025-04-10",
+                "y 2025-04-10",
+                "x 2025-04-10",
+                "y 2025-04-11"
+            ]
+        );
+        let checked: Vec<String> = Inputs::new(paths)
+            .reject_duplicate_ids()
+            .map(summary)
+            .collect();
+        assert_eq!(
+            checked,
+            [
+                "x 2025-04-10",
+                "y 2025-04-10",
+                r#"record a.jsonl:3: duplicate doc_id "x": an earlier record has it; rejected"#,
+                r#"record y.txt:1: duplicate doc_id "y": an earlier record has it; rejected"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn id_keys_differ_for_near_identical_ids() {
+        let ids = [
+            "", "a", "b", "ab", "ba", "a\u{0}", "doc-1", "doc-10", "doc-01",
+        ];
+        let keys: HashSet<u128> = ids.iter().map(|id| id_key(id)).collect();
+        assert_eq!(keys.len(), ids.len());
+        assert_eq!(id_key("doc-1"), id_key(&String::from("doc-1")));
     }
 
     #[test]
