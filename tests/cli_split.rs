@@ -174,3 +174,48 @@ fn help_has_an_example() {
         .success()
         .stdout(predicate::str::contains("Examples:").and(predicate::str::contains("--json")));
 }
+
+#[test]
+fn long_input_is_split_in_blocks_with_exact_offsets() {
+    // About 2 MB, so `split` cuts it into blocks at paragraph starts: 20,000 copies of
+    // TEXT (7 sentences each), which must come out exactly as 140,000 sentences whose
+    // offsets slice the whole input, the same for a file, gzip and stdin.
+    let big = TEXT.repeat(20_000);
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("big.txt");
+    fs::write(&plain, &big).unwrap();
+    let gz = dir.path().join("big.txt.gz");
+    let mut enc = GzEncoder::new(fs::File::create(&gz).unwrap(), Compression::fast());
+    enc.write_all(big.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    let mut outputs = Vec::new();
+    for args in [
+        vec![plain.to_str().unwrap()],
+        vec![gz.to_str().unwrap()],
+        vec![],
+    ] {
+        let mut c = cmd();
+        c.args(["split", "--json"]).args(&args);
+        if args.is_empty() {
+            c.write_stdin(big.clone());
+        }
+        let out = String::from_utf8(c.assert().success().get_output().stdout.clone()).unwrap();
+        let mut n = 0;
+        let mut prev_end = 0;
+        for line in out.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let (start, end) = (
+                v["start"].as_u64().unwrap() as usize,
+                v["end"].as_u64().unwrap() as usize,
+            );
+            assert!(prev_end <= start && start < end, "{line}");
+            assert_eq!(&big[start..end], v["text"].as_str().unwrap());
+            prev_end = end;
+            n += 1;
+        }
+        assert_eq!(n, 140_000);
+        outputs.push(out);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+}

@@ -97,6 +97,22 @@ proptest! {
     }
 
     #[test]
+    fn cutting_at_a_paragraph_changes_nothing(text in newsish()) {
+        // Segmenting text[..cut] and text[cut..] separately, as `split` does with long
+        // inputs, gives exactly the sentences of the whole.
+        if let Some(cut) = segment::paragraph_cut(text.as_bytes()) {
+            prop_assert!(text.is_char_boundary(cut) && cut > 0 && cut < text.len());
+            let whole: Vec<Sentence> = segment::split(&text);
+            let mut pieces = segment::split(&text[..cut]);
+            pieces.extend(segment::split(&text[cut..]).into_iter().map(|s| Sentence {
+                start: s.start + cut,
+                end: s.end + cut,
+            }));
+            prop_assert_eq!(pieces, whole);
+        }
+    }
+
+    #[test]
     fn crlf_splits_like_lf(parts in prop::collection::vec(fragment(), 0..40)) {
         // Build LF text without any lone CR, then compare with its CRLF version.
         let lf = parts.concat().replace('\r', "");
@@ -107,6 +123,24 @@ proptest! {
             .map(|s| s.text(&crlf).replace("\r\n", "\n"))
             .collect();
         prop_assert_eq!(a, b);
+    }
+}
+
+#[test]
+fn paragraph_cut_cases() {
+    // Where a text may be cut, worked out by hand: the start of the last paragraph.
+    let cases: [(&str, Option<usize>); 8] = [
+        ("", None),
+        ("One. Two.", None),
+        ("One.\nTwo.", None),
+        ("One.\n\nTwo.", Some(6)),
+        ("One.\r\n\r\nTwo.\n\nThree", Some(14)),
+        ("One.\r\nTwo.", None),
+        ("One.\n \t\nTwo", Some(8)),
+        ("One.\n\n", None),
+    ];
+    for (text, want) in cases {
+        assert_eq!(segment::paragraph_cut(text.as_bytes()), want, "{text:?}");
     }
 }
 

@@ -1,7 +1,7 @@
 //! `stanceline split`: one sentence per line, or JSON with byte offsets.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -62,66 +62,101 @@ struct JsonSentence<'a> {
     text: &'a str,
 }
 
+/// Input is segmented a block at a time, cut at paragraph starts, so memory holds about
+/// one block plus one paragraph whatever the input size.
+const BLOCK: usize = 1 << 20;
+
 /// Runs `split`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (name, bytes) = read_input(args.path.as_deref())?;
-    let text = match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!(
-                "stanceline: warning: {name}: invalid UTF-8 replaced with U+FFFD; \
-                 offsets refer to the converted text"
-            );
-            String::from_utf8_lossy(e.as_bytes()).into_owned()
-        }
-    };
+    let (name, mut input) = open_input(args.path.as_deref())?;
     let mut out = super::output::open(args.output.as_deref())?;
-    for s in segment::sentences(&text) {
-        let sentence = s.text(&text);
-        if args.json {
-            let line = JsonSentence {
-                start: s.start,
-                end: s.end,
-                text: sentence,
-            };
-            serde_json::to_writer(&mut out, &line).map_err(io::Error::from)?;
-            out.write_all(b"\n")?;
+    let mut pending: Vec<u8> = Vec::with_capacity(2 * BLOCK);
+    // Offsets are counted in the (converted) text already segmented.
+    let mut base = 0usize;
+    let mut warned = false;
+    let mut block = vec![0u8; BLOCK];
+    loop {
+        let n = match input.read(&mut block) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {name}")),
+        };
+        let eof = n == 0;
+        pending.extend_from_slice(&block[..n]);
+        let cut = if eof {
+            pending.len()
+        } else if pending.len() >= BLOCK {
+            match segment::paragraph_cut(&pending) {
+                Some(c) => c,
+                None => continue,
+            }
         } else {
-            write_one_line(&mut out, sentence)?;
+            continue;
+        };
+        let text = match std::str::from_utf8(&pending[..cut]) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => {
+                if !warned {
+                    eprintln!(
+                        "stanceline: warning: {name}: invalid UTF-8 replaced with U+FFFD; \
+                         offsets refer to the converted text"
+                    );
+                    warned = true;
+                }
+                String::from_utf8_lossy(&pending[..cut])
+            }
+        };
+        write_sentences(&mut out, &text, base, args.json)?;
+        base += text.len();
+        drop(text);
+        pending.drain(..cut);
+        if eof {
+            break;
         }
     }
     out.finish()?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads the whole input, decompressing gzip; returns a name for messages and the bytes.
-fn read_input(path: Option<&Path>) -> anyhow::Result<(String, Vec<u8>)> {
-    let (name, raw, gz_name) = match path {
-        Some(p) if p != Path::new("-") => {
-            let mut raw = Vec::new();
-            File::open(p)
-                .and_then(|mut f| f.read_to_end(&mut raw))
-                .with_context(|| format!("cannot read {}", p.display()))?;
-            let gz_name = p.extension().is_some_and(|e| e == "gz");
-            (p.display().to_string(), raw, gz_name)
+/// Writes the sentences of `text`, whose first byte is at `base` in the whole input.
+fn write_sentences(out: &mut dyn Write, text: &str, base: usize, json: bool) -> io::Result<()> {
+    for s in segment::sentences(text) {
+        let sentence = s.text(text);
+        if json {
+            let line = JsonSentence {
+                start: base + s.start,
+                end: base + s.end,
+                text: sentence,
+            };
+            serde_json::to_writer(&mut *out, &line).map_err(io::Error::from)?;
+            out.write_all(b"\n")?;
+        } else {
+            write_one_line(out, sentence)?;
         }
-        _ => {
-            let mut raw = Vec::new();
-            io::stdin()
-                .lock()
-                .read_to_end(&mut raw)
-                .context("cannot read standard input")?;
-            ("<stdin>".to_string(), raw, false)
-        }
-    };
-    if gz_name || raw.starts_with(&[0x1f, 0x8b]) {
-        let mut text = Vec::new();
-        MultiGzDecoder::new(raw.as_slice())
-            .read_to_end(&mut text)
-            .with_context(|| format!("cannot decompress {name}"))?;
-        return Ok((name, text));
     }
-    Ok((name, raw))
+    Ok(())
+}
+
+/// Opens the input as a byte stream, decompressing gzip (by name or by magic bytes);
+/// returns a name for messages and the reader.
+fn open_input(path: Option<&Path>) -> anyhow::Result<(String, Box<dyn Read>)> {
+    let (name, raw, gz_name): (String, Box<dyn Read>, bool) = match path {
+        Some(p) if p != Path::new("-") => {
+            let f = File::open(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let gz_name = p.extension().is_some_and(|e| e == "gz");
+            (p.display().to_string(), Box::new(f), gz_name)
+        }
+        _ => ("<stdin>".to_string(), Box::new(io::stdin()), false),
+    };
+    let mut raw = BufReader::with_capacity(1 << 16, raw);
+    let magic = raw
+        .fill_buf()
+        .with_context(|| format!("cannot read {name}"))?
+        .starts_with(&[0x1f, 0x8b]);
+    if gz_name || magic {
+        return Ok((name, Box::new(MultiGzDecoder::new(raw))));
+    }
+    Ok((name, Box::new(raw)))
 }
 
 /// Writes `sentence` and a newline, with each line break inside it (`\r\n`, `\n`, `\r`)

@@ -67,6 +67,45 @@ pub fn split(text: &str) -> Vec<Sentence> {
     sentences(text).collect()
 }
 
+/// The last place in `bytes` where a long text can be cut into two pieces that
+/// [`sentences`] splits exactly as it splits the whole: the start of a paragraph, i.e. the
+/// first byte, an ASCII letter, after a run of ASCII whitespace holding two or more line
+/// breaks (a blank line, which always ends a sentence). `None` when there is no such place.
+///
+/// This lets a reader segment an input of any size a block at a time, holding only one
+/// paragraph beyond the block in memory. Runs with non-ASCII whitespace are not used as cut
+/// points, to stay on the safe side of the splitter's own rules.
+pub fn paragraph_cut(bytes: &[u8]) -> Option<usize> {
+    let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C);
+    let mut p = bytes.len();
+    while p > 1 {
+        p -= 1;
+        // Only a paragraph that starts with a letter: a list marker or a quote there would
+        // be read differently at the start of a text than after a blank line.
+        if !bytes[p].is_ascii_alphabetic() || !ws(bytes[p - 1]) {
+            continue;
+        }
+        // bytes[p] starts a word after whitespace: count the run's line breaks.
+        let mut i = p;
+        let mut breaks = 0;
+        while i > 0 && ws(bytes[i - 1]) {
+            i -= 1;
+            match bytes[i] {
+                b'\n' => breaks += 1,
+                // A CRLF counts once, as in the splitter.
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => breaks += 1,
+                _ => {}
+            }
+        }
+        // A non-ASCII byte (or the text start) before the run: skip to be safe.
+        if breaks >= 2 && i > 0 && bytes[i - 1].is_ascii() {
+            return Some(p);
+        }
+        p = i;
+    }
+    None
+}
+
 /// Iterates over the sentences of `text` lazily; [`split`] collects this.
 pub fn sentences(text: &str) -> Sentences<'_> {
     Sentences {
