@@ -521,3 +521,46 @@ fn sigterm_during_a_busy_run_leaves_no_partial_file() {
     assert!(err.contains("stanceline: interrupted"), "{err}");
     assert_eq!(leftovers(out_dir.path()), Vec::<String>::new());
 }
+
+#[cfg(unix)]
+#[test]
+fn o_to_a_fifo_or_a_link_writes_through_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    // A FIFO (as /dev/null is a device) must stay what it is: writing through a temporary
+    // file and renaming it would replace it with a plain file.
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    stanceline()
+        .args(["split", "-o"])
+        .arg(&fifo)
+        .write_stdin("One sentence. Two sentences.")
+        .assert()
+        .success();
+    assert_eq!(reader.join().unwrap(), "One sentence.\nTwo sentences.\n");
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    // Through a symbolic link, the file it points to gets the output and the link stays.
+    let real = dir.path().join("real.txt");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.path().join("link.txt");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    stanceline()
+        .args(["split", "-o"])
+        .arg(&link)
+        .write_stdin("Only one.")
+        .assert()
+        .success();
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "Only one.\n");
+}

@@ -24,6 +24,9 @@ pub struct Output {
 
 enum Sink {
     Stdout(BufWriter<StdoutLock<'static>>),
+    /// An existing target that is not a regular file (`/dev/null`, a FIFO, a terminal):
+    /// written in place, since renaming over it would replace the device with a file.
+    Direct(BufWriter<std::fs::File>, PathBuf),
     File {
         writer: BufWriter<NamedTempFile>,
         target: PathBuf,
@@ -45,6 +48,24 @@ impl Drop for Pending {
 pub fn open(path: Option<&Path>) -> anyhow::Result<Output> {
     let sink = match path {
         Some(p) if p != Path::new("-") => {
+            let meta = std::fs::metadata(p).ok();
+            if meta.as_ref().is_some_and(|m| !m.is_file() && !m.is_dir()) {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(p)
+                    .with_context(|| format!("cannot open {}", p.display()))?;
+                return Ok(Output {
+                    sink: Sink::Direct(BufWriter::with_capacity(1 << 16, f), p.to_path_buf()),
+                });
+            }
+            // Through a symbolic link, the file it points to is replaced, not the link.
+            let resolved = match std::fs::symlink_metadata(p) {
+                Ok(m) if m.file_type().is_symlink() && meta.is_some() => {
+                    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+                }
+                _ => p.to_path_buf(),
+            };
+            let p = resolved.as_path();
             let file = temp_beside(p)?;
             let pending = file.path().to_path_buf();
             lock_pending().push(pending.clone());
@@ -108,6 +129,9 @@ impl Output {
     pub fn finish(self) -> anyhow::Result<()> {
         match self.sink {
             Sink::Stdout(mut w) => Ok(w.flush()?),
+            Sink::Direct(mut w, target) => w
+                .flush()
+                .with_context(|| format!("cannot write {}", target.display())),
             Sink::File {
                 writer,
                 target,
@@ -134,6 +158,7 @@ impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.sink {
             Sink::Stdout(w) => w.write(buf),
+            Sink::Direct(w, _) => w.write(buf),
             Sink::File { writer, .. } => writer.write(buf),
         }
     }
@@ -141,6 +166,7 @@ impl Write for Output {
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match &mut self.sink {
             Sink::Stdout(w) => w.write_all(buf),
+            Sink::Direct(w, _) => w.write_all(buf),
             Sink::File { writer, .. } => writer.write_all(buf),
         }
     }
@@ -148,6 +174,7 @@ impl Write for Output {
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.sink {
             Sink::Stdout(w) => w.flush(),
+            Sink::Direct(w, _) => w.flush(),
             Sink::File { writer, .. } => writer.flush(),
         }
     }
