@@ -77,17 +77,9 @@ pub struct Args {
     /// instead of the table.
     #[arg(long)]
     pub partial: bool,
-    /// Count every copy of near-duplicate articles.
-    #[arg(long)]
-    pub no_dedup: bool,
-    /// Jaccard similarity (MinHash over word 5-shingles) at which an article is a copy.
-    #[arg(long, value_name = "J", default_value_t = 0.8)]
-    pub dedup_threshold: f64,
-    /// Compare articles only when their dates come within DAYS days of each other (a
-    /// month-only date covers its whole month); older articles are forgotten, so memory stays
-    /// bounded for input in date order.
-    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_WINDOW_DAYS)]
-    pub dedup_window: u32,
+    /// Near-duplicate folding.
+    #[command(flatten)]
+    pub dedup: DedupArgs,
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -163,7 +155,7 @@ pub enum FormatArg {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let dedup = dedup_config(args.no_dedup, args.dedup_threshold, args.dedup_window)?;
+    let dedup = args.dedup.config()?;
     let mut agg = Aggregator::new(args.by.into(), dedup);
     let mut rejected = 0u64;
     let paths = if args.paths.is_empty() {
@@ -225,23 +217,38 @@ pub fn print(
     Ok(())
 }
 
-/// The de-duplication settings of the command line, `None` with `--no-dedup`.
-pub fn dedup_config(
-    no_dedup: bool,
-    threshold: f64,
-    window_days: u32,
-) -> anyhow::Result<Option<DedupConfig>> {
-    if no_dedup {
-        return Ok(None);
+/// The near-duplicate options of `aggregate`, `compare`, `shifts` and `report`.
+#[derive(Debug, clap::Args)]
+pub struct DedupArgs {
+    /// Count every copy of near-duplicate articles.
+    #[arg(long)]
+    pub no_dedup: bool,
+    /// Jaccard similarity (MinHash over word 5-shingles) at which an article is a copy.
+    #[arg(long, value_name = "J", default_value_t = 0.8)]
+    pub dedup_threshold: f64,
+    /// Compare articles only when their dates come within DAYS days of each other (a
+    /// month-only date covers its whole month); older articles are forgotten, so memory stays
+    /// bounded for input in date order.
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_WINDOW_DAYS)]
+    pub dedup_window: u32,
+}
+
+impl DedupArgs {
+    /// The settings these options ask for, `None` with `--no-dedup`.
+    pub fn config(&self) -> anyhow::Result<Option<DedupConfig>> {
+        if self.no_dedup {
+            return Ok(None);
+        }
+        let threshold = self.dedup_threshold;
+        // Written so that NaN fails too.
+        if !(threshold > 0.0 && threshold <= 1.0) {
+            anyhow::bail!("--dedup-threshold must be in (0, 1], got {threshold}");
+        }
+        Ok(Some(DedupConfig {
+            threshold,
+            window_days: self.dedup_window,
+        }))
     }
-    // Written so that NaN fails too.
-    if !(threshold > 0.0 && threshold <= 1.0) {
-        anyhow::bail!("--dedup-threshold must be in (0, 1], got {threshold}");
-    }
-    Ok(Some(DedupConfig {
-        threshold,
-        window_days,
-    }))
 }
 
 /// The note for articles that may have missed their copy because the input is out of date

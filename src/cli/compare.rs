@@ -7,10 +7,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use stanceline::analysis::compare::{read_scored, ActorResult, Comparison, DateRange, Scored};
-use stanceline::analysis::dedup::{DedupConfig, Folder, DEFAULT_WINDOW_DAYS};
+use stanceline::analysis::dedup::{DedupConfig, Folder};
 use stanceline::record::Group;
 
-use super::aggregate::{dedup_config, late_note, ActorArg};
+use super::aggregate::{late_note, ActorArg, DedupArgs};
 use super::{output, EXIT_SOME_REJECTED};
 
 const AFTER_HELP: &str = "\
@@ -57,17 +57,9 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Count every copy of near-duplicate articles.
-    #[arg(long)]
-    pub no_dedup: bool,
-    /// Jaccard similarity (MinHash over word 5-shingles) at which an article is a copy.
-    #[arg(long, value_name = "J", default_value_t = 0.8)]
-    pub dedup_threshold: f64,
-    /// Compare articles only when their dates come within DAYS days of each other (a
-    /// month-only date covers its whole month); older articles are forgotten, so memory stays
-    /// bounded for input in date order.
-    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_WINDOW_DAYS)]
-    pub dedup_window: u32,
+    /// Near-duplicate folding.
+    #[command(flatten)]
+    pub dedup: DedupArgs,
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -132,12 +124,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--before and --after overlap; give two disjoint ranges");
     }
     let mut cmp = Comparison::new(args.before, args.after);
-    let (rejected, folded) = read_inputs(
-        &args.paths,
-        dedup_config(args.no_dedup, args.dedup_threshold, args.dedup_window)?,
-        args.quiet,
-        &mut |s| cmp.push(s),
-    )?;
+    let (rejected, folded) =
+        read_inputs(&args.paths, args.dedup.config()?, args.quiet, &mut |s| {
+            cmp.push(s)
+        })?;
     let actors: Vec<Group> = args.actors.iter().map(|&a| a.into()).collect();
     let results = cmp.results(&actors);
     let mut out = output::open(args.output.as_deref())?;

@@ -6,12 +6,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use stanceline::analysis::dedup::DEFAULT_WINDOW_DAYS;
 use stanceline::analysis::shifts::ShiftFinder;
 use stanceline::record::Group;
 use stanceline::report::{html, ChangePoint, Collector};
 
-use super::aggregate::{dedup_config, notes, ActorArg, ByArg};
+use super::aggregate::{notes, ActorArg, ByArg, DedupArgs};
 use super::{output, EXIT_SOME_REJECTED};
 
 const AFTER_HELP: &str = "\
@@ -44,24 +43,16 @@ pub struct Args {
     /// Only these actor groups (repeatable); default: every group that occurs.
     #[arg(long = "actor", value_enum, value_name = "G")]
     pub actors: Vec<ActorArg>,
-    /// Count every copy of near-duplicate articles.
-    #[arg(long)]
-    pub no_dedup: bool,
-    /// Jaccard similarity (MinHash over word 5-shingles) at which an article is a copy.
-    #[arg(long, value_name = "J", default_value_t = 0.8)]
-    pub dedup_threshold: f64,
-    /// Compare articles only when their dates come within DAYS days of each other (a
-    /// month-only date covers its whole month); older articles are forgotten, so memory stays
-    /// bounded for input in date order.
-    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_WINDOW_DAYS)]
-    pub dedup_window: u32,
+    /// Near-duplicate folding.
+    #[command(flatten)]
+    pub dedup: DedupArgs,
     /// No warnings or notes on stderr (bad records are still counted).
     #[arg(short, long)]
     pub quiet: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let dedup = dedup_config(args.no_dedup, args.dedup_threshold, args.dedup_window)?;
+    let dedup = args.dedup.config()?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("-")]
     } else {
