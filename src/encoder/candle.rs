@@ -203,9 +203,7 @@ impl Encoder for CandleEncoder {
                 .tokenizer
                 .encode_batch(sentences.to_vec(), true)
                 .map_err(|e| EncoderError::Tokenize(e.to_string()))?;
-            let mut sorted: Vec<(usize, Encoding)> = encodings.into_iter().enumerate().collect();
-            // Stable sort: equal lengths keep input order.
-            sorted.sort_by_key(|(_, e)| std::cmp::Reverse(e.len()));
+            let sorted = super::longest_first(encodings, Encoding::len);
             // Batches run concurrently, one per worker: candle parallelises only the large
             // matrix products, while the many small per-head attention products, softmax,
             // GELU and layer norm run on one thread, so one batch at a time leaves the other
@@ -218,11 +216,7 @@ impl Encoder for CandleEncoder {
                 .collect::<Result<_, _>>()?;
             let mut out = vec![Vec::new(); sentences.len()];
             for (batch, vecs) in batches.iter().zip(vecs) {
-                for ((i, _), v) in batch.iter().zip(vecs) {
-                    if let Some(slot) = out.get_mut(*i) {
-                        *slot = v;
-                    }
-                }
+                super::put_back(&mut out, batch, vecs);
             }
             Ok(out)
         })

@@ -148,6 +148,24 @@ pub fn load_with_batch_size(
     }
 }
 
+/// Numbers the items by input position and sorts them longest first (stable, so equal
+/// lengths keep input order): batches cut from this pad little, and the cut depends only on
+/// the input, so the vectors never depend on scheduling. Shared by every backend.
+fn longest_first<T>(items: Vec<T>, len: impl Fn(&T) -> usize) -> Vec<(usize, T)> {
+    let mut sorted: Vec<(usize, T)> = items.into_iter().enumerate().collect();
+    sorted.sort_by_key(|(_, t)| std::cmp::Reverse(len(t)));
+    sorted
+}
+
+/// Puts one batch's vectors back at their sentences' input positions in `out`.
+fn put_back<T>(out: &mut [Vec<f32>], batch: &[(usize, T)], vecs: Vec<Vec<f32>>) {
+    for ((i, _), v) in batch.iter().zip(vecs) {
+        if let Some(slot) = out.get_mut(*i) {
+            *slot = v;
+        }
+    }
+}
+
 /// True when `dir` holds every file in [`MODEL_FILES`] (it does not check their contents;
 /// loading does).
 pub fn model_present(dir: &Path) -> bool {

@@ -402,21 +402,12 @@ impl Encoder for RustBertEncoder {
             &TruncationStrategy::LongestFirst,
             0,
         );
-        let mut sorted: Vec<(usize, Vec<i64>)> = encoded
-            .into_iter()
-            .map(|t| t.token_ids)
-            .enumerate()
-            .collect();
-        // Stable sort: equal lengths keep input order.
-        sorted.sort_by_key(|(_, ids)| std::cmp::Reverse(ids.len()));
+        let ids: Vec<Vec<i64>> = encoded.into_iter().map(|t| t.token_ids).collect();
+        let sorted = super::longest_first(ids, Vec::len);
         let mut out = vec![Vec::new(); sentences.len()];
         for batch in sorted.chunks(self.batch_size) {
             let vecs = inner.embed_batch(batch)?;
-            for ((i, _), v) in batch.iter().zip(vecs) {
-                if let Some(slot) = out.get_mut(*i) {
-                    *slot = v;
-                }
-            }
+            super::put_back(&mut out, batch, vecs);
         }
         Ok(out)
     }
