@@ -98,3 +98,40 @@ fn a_missing_folder_or_an_unpaired_annotation_is_an_error() {
         .code(2)
         .stderr(contains("lonely"));
 }
+
+/// The shipped tagger reads encoder states: with the encoder it finds the fixture's cue and
+/// source; without it, it stops with a message that says how to get the encoder.
+#[test]
+fn the_shipped_tagger_uses_the_encoder_or_says_how_to_get_it() {
+    let model = root().join(stanceline::encoder::DEFAULT_MODEL_DIR);
+    if stanceline::encoder::model_present(&model) {
+        let out = stanceline()
+            .args(["eval-attribution", "--json", "--text"])
+            .arg(fixture("text"))
+            .arg("--ann")
+            .arg(fixture("ann"))
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        for kind in ["cue", "source"] {
+            let f1 = v[kind]["overlap"]["f1"].as_f64().unwrap();
+            assert!((f1 - 1.0).abs() < 1e-9, "{kind} overlap F1 {f1}");
+        }
+    } else {
+        eprintln!("encoder part skipped: run scripts/fetch-model");
+    }
+    let empty = tempfile::tempdir().unwrap();
+    stanceline()
+        .args(["eval-attribution", "--text"])
+        .arg(fixture("text"))
+        .arg("--ann")
+        .arg(fixture("ann"))
+        .arg("--model-dir")
+        .arg(empty.path())
+        .assert()
+        .code(2)
+        .stderr(contains("scripts/fetch-model"));
+}

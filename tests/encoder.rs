@@ -270,3 +270,48 @@ fn matches_an_independent_reference_implementation() {
         assert!((got - sum).abs() < 1e-3, "{s:?}: sum {got} want {sum}");
     }
 }
+
+/// Token states for the attribution tagger: one vector per span, from the first word piece
+/// inside it, the same for any thread count, and zeros only where no word piece starts.
+#[test]
+fn token_states_cover_every_span_and_ignore_threads() {
+    let dir = model_dir();
+    if !model_present(&dir) {
+        eprintln!("skipped: run scripts/fetch-model");
+        return;
+    }
+    let text = "The ministry said talks would resume.\n\nAides said nothing, officials added.";
+    let sentences = stanceline::segment::split(text);
+    let spans = stanceline::attribute::tagger::token_spans(text);
+    let cut = |threads| CandleEncoder::load_layers(&dir, threads, Some(4)).unwrap();
+    let one = cut(1).token_states(text, &sentences, &spans).unwrap();
+    let two = cut(2).token_states(text, &sentences, &spans).unwrap();
+    assert_eq!(one.len(), spans.len());
+    assert_eq!(one, two);
+    for (v, &(a, b)) in one.iter().zip(&spans) {
+        assert_eq!(v.len(), 384);
+        assert!(norm(v) > 0.0, "no state for {:?}", &text[a..b]);
+    }
+    // A cut model's states differ from the full model's, and the same word gets different
+    // states in different sentences.
+    let full = CandleEncoder::load(&dir, 1)
+        .unwrap()
+        .token_states(text, &sentences, &spans)
+        .unwrap();
+    assert!(max_abs_diff(&one[0], &full[0]) > 1e-3);
+    let said: Vec<usize> = spans
+        .iter()
+        .enumerate()
+        .filter(|(_, &(a, b))| &text[a..b] == "said")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(said.len(), 2);
+    assert!(max_abs_diff(&one[said[0]], &one[said[1]]) > 1e-3);
+    // A span outside every sentence gets zeros rather than another token's state.
+    let outside = [(text.len(), text.len())];
+    let z = cut(1).token_states(text, &sentences, &outside).unwrap();
+    assert!(z[0].iter().all(|&x| x == 0.0));
+    // Asking for more layers than the model has is a load error.
+    assert!(CandleEncoder::load_layers(&dir, 1, Some(7)).is_err());
+    assert!(CandleEncoder::load_layers(&dir, 1, Some(0)).is_err());
+}

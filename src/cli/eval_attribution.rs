@@ -40,6 +40,8 @@ pub struct Args {
     /// The span tagger's model file.
     #[arg(long, value_name = "FILE", default_value = DEFAULT_TAGGER)]
     tagger: PathBuf,
+    #[command(flatten)]
+    encoder: super::token_states::EncoderOpts,
     /// Write the report to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -87,10 +89,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Spans::Rules => None,
     };
+    // A model that reads encoder states gets them for every text first; the encoder runs
+    // its own thread pool, the tagging below runs on rayon's.
+    let states = match tagger.as_ref().and_then(Tagger::states) {
+        Some(spec) => {
+            let enc = args.encoder.load(spec)?;
+            let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+            super::token_states::compute(&enc, &texts)?
+        }
+        None => Vec::new(),
+    };
     let preds: Vec<Vec<PredAttribution>> = docs
         .par_iter()
-        .map(|d| match &tagger {
-            Some(t) => score::from_tagged(&t.attributions(&d.text)),
+        .enumerate()
+        .map(|(k, d)| match &tagger {
+            Some(t) => {
+                score::from_tagged(&t.attributions(&d.text, states.get(k).map(|s| s.as_slice())))
+            }
             None => {
                 let sentences = segment::split(&d.text);
                 let attrs = attribute::attribute(&topic, &d.text, &date_of(&d.name), &sentences);

@@ -15,6 +15,7 @@ mod rejects;
 mod report;
 mod shifts;
 mod split;
+mod token_states;
 mod train;
 mod train_attribution;
 

@@ -1,11 +1,14 @@
 //! `stanceline train-attribution`: fits the attribution span tagger on brat-annotated texts
-//! (PolNeAR's train split) and writes the model file that `eval-attribution` loads.
+//! (PolNeAR's train split) and writes the model file that `eval-attribution` loads. By
+//! default the tagger also reads token states from a middle layer of the sentence encoder,
+//! computed here for every text first (about five minutes for PolNeAR train on two cores;
+//! they are held in memory, about 2 GB for it).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use stanceline::attribute::tagger::{self, Example, Piece, Role};
+use stanceline::attribute::tagger::{self, Example, Piece, Role, StatesSpec};
 use stanceline::eval::brat::{self, BratSpan};
 
 /// Arguments of `train-attribution`.
@@ -23,6 +26,15 @@ pub struct Args {
     /// Where to write the model.
     #[arg(short, long, value_name = "FILE", default_value = super::eval_attribution::DEFAULT_TAGGER)]
     output: PathBuf,
+    /// Encoder layers whose output the tagger reads (all-MiniLM-L6-v2 has 6).
+    #[arg(long, value_name = "N", default_value_t = StatesSpec::DEFAULT.layers)]
+    layers: u32,
+    /// Train on words alone, without encoder states (needs no encoder; scores several
+    /// points lower).
+    #[arg(long)]
+    no_states: bool,
+    #[command(flatten)]
+    encoder: super::token_states::EncoderOpts,
 }
 
 /// Reads the annotations, trains, writes the model.
@@ -33,8 +45,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "no annotated texts in {}",
         args.ann.display()
     );
+    let spec = (!args.no_states).then_some(StatesSpec {
+        layers: args.layers,
+        ..StatesSpec::DEFAULT
+    });
+    let states = match spec {
+        Some(spec) => {
+            let enc = args.encoder.load(spec)?;
+            let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+            Some(super::token_states::compute(&enc, &texts)?)
+        }
+        None => None,
+    };
     let mut examples = Vec::new();
-    for d in &docs {
+    for (k, d) in docs.iter().enumerate() {
         for a in &d.annotations {
             let mut pieces = Vec::new();
             for at in &a.attributions {
@@ -52,10 +76,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             examples.push(Example {
                 text: &d.text,
                 pieces,
+                states: states.as_ref().map(|s| s[k].as_slice()),
             });
         }
     }
-    let model = tagger::train(&examples, args.epochs);
+    let model = tagger::train(&examples, args.epochs, spec);
     if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
@@ -66,10 +91,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     out.finish()?;
     eprintln!(
-        "trained on {} annotations of {} texts ({} epochs); model written to {}",
+        "trained on {} annotations of {} texts ({} epochs, {}); model written to {}",
         examples.len(),
         docs.len(),
         args.epochs,
+        match spec {
+            Some(s) => format!("encoder states of layer {}", s.layers),
+            None => "no encoder states".to_string(),
+        },
         args.output.display()
     );
     Ok(ExitCode::SUCCESS)

@@ -47,17 +47,41 @@ impl CandleEncoder {
     /// Loads `config.json`, `tokenizer.json` and `model.safetensors` from `dir` and starts a
     /// pool of `threads` workers (0 is taken as 1) for inference.
     pub fn load(dir: &Path, threads: usize) -> Result<Self, EncoderError> {
+        Self::load_layers(dir, threads, None)
+    }
+
+    /// As [`CandleEncoder::load`], keeping only the first `layers` transformer layers when
+    /// given (for [`CandleEncoder::token_states`]: a middle layer describes a word's role in
+    /// its sentence better than the last, which training tuned for whole-sentence meaning).
+    /// Sentence vectors from a cut model are not all-MiniLM-L6-v2's.
+    pub fn load_layers(
+        dir: &Path,
+        threads: usize,
+        layers: Option<usize>,
+    ) -> Result<Self, EncoderError> {
         let config_path = dir.join("config.json");
         let config_text =
             std::fs::read_to_string(&config_path).map_err(|source| EncoderError::Io {
                 path: config_path.clone(),
                 source,
             })?;
-        let config: Config =
+        let mut config: Config =
             serde_json::from_str(&config_text).map_err(|e| EncoderError::Load {
                 path: config_path.clone(),
                 reason: e.to_string(),
             })?;
+        if let Some(n) = layers {
+            if n == 0 || n > config.num_hidden_layers {
+                return Err(EncoderError::Load {
+                    path: config_path.clone(),
+                    reason: format!(
+                        "asked for {n} layers; the model has 1 to {}",
+                        config.num_hidden_layers
+                    ),
+                });
+            }
+            config.num_hidden_layers = n;
+        }
 
         let tokenizer_path = dir.join("tokenizer.json");
         if !tokenizer_path.is_file() {
@@ -112,10 +136,13 @@ impl CandleEncoder {
             .build()
             .map_err(|e| EncoderError::Threads(e.to_string()))?;
 
-        let model_name = dir
+        let mut model_name = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "model".to_string());
+        if let Some(n) = layers {
+            model_name.push_str(&format!("[layers 1-{n}]"));
+        }
         Ok(CandleEncoder {
             model,
             tokenizer,
@@ -186,6 +213,92 @@ impl CandleEncoder {
             .sqrt()?
             .clamp(1e-12f32, f32::MAX)?;
         mean.broadcast_div(&norms)?.to_vec2::<f32>()
+    }
+
+    /// One vector per span of `text` (spans in text order, not overlapping): the hidden
+    /// state, at the model's last kept layer, of the first word piece that starts inside the
+    /// span. Each sentence of `sentences` (byte ranges of `text`, as [`crate::segment::split`]
+    /// gives) goes through the model on its own, so a state sees its sentence as context. A
+    /// span no word piece starts in (past the [`MAX_TOKENS`] cut of a long sentence, or
+    /// outside every sentence) gets zeros. Batches are cut as in [`Encoder::embed`], so the
+    /// states do not depend on the thread count.
+    pub fn token_states(
+        &self,
+        text: &str,
+        sentences: &[crate::segment::Sentence],
+        spans: &[(usize, usize)],
+    ) -> Result<Vec<Vec<f32>>, EncoderError> {
+        let mut out = vec![vec![0f32; self.dim]; spans.len()];
+        let pieces: Vec<&str> = sentences
+            .iter()
+            .filter_map(|s| text.get(s.start..s.end))
+            .collect();
+        if pieces.len() != sentences.len() {
+            return Err(EncoderError::Tokenize(
+                "a sentence range does not lie on character boundaries of the text".into(),
+            ));
+        }
+        if pieces.is_empty() {
+            return Ok(out);
+        }
+        self.pool.install(|| {
+            let encodings = self
+                .tokenizer
+                .encode_batch(pieces, true)
+                .map_err(|e| EncoderError::Tokenize(e.to_string()))?;
+            let sorted = super::longest_first(encodings, Encoding::len);
+            let batches: Vec<&[(usize, Encoding)]> = sorted.chunks(self.batch_size).collect();
+            let states: Vec<Vec<Vec<Vec<f32>>>> = batches
+                .par_iter()
+                .map(|batch| {
+                    self.hidden_batch(batch)
+                        .map_err(|e| EncoderError::Inference(e.to_string()))
+                })
+                .collect::<Result<_, _>>()?;
+            let mut filled = vec![false; spans.len()];
+            for (batch, rows) in batches.iter().zip(states) {
+                for ((i, enc), row) in batch.iter().zip(rows) {
+                    let base = sentences[*i].start;
+                    // Offsets are bytes into the sentence; [CLS] and [SEP] have empty ones.
+                    for (&(a, b), state) in enc.get_offsets().iter().zip(row) {
+                        if a == b {
+                            continue;
+                        }
+                        let pos = base + a;
+                        let k = spans.partition_point(|s| s.1 <= pos);
+                        if k < spans.len() && spans[k].0 <= pos && !filled[k] {
+                            out[k] = state;
+                            filled[k] = true;
+                        }
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// The last kept layer's states of one batch: rows × real word pieces × dim.
+    fn hidden_batch(&self, batch: &[(usize, Encoding)]) -> candle_core::Result<Vec<Vec<Vec<f32>>>> {
+        let rows = batch.len();
+        let width = batch.iter().map(|(_, e)| e.len()).max().unwrap_or(0);
+        let mut ids = Vec::with_capacity(rows * width);
+        let mut mask = Vec::with_capacity(rows * width);
+        for (_, enc) in batch {
+            let pad = width - enc.len();
+            ids.extend_from_slice(enc.get_ids());
+            ids.extend(std::iter::repeat_n(self.pad_id, pad));
+            mask.extend_from_slice(enc.get_attention_mask());
+            mask.extend(std::iter::repeat_n(0, pad));
+        }
+        let input_ids = Tensor::from_vec(ids, (rows, width), &self.device)?;
+        let type_ids = input_ids.zeros_like()?;
+        let mask = Tensor::from_vec(mask, (rows, width), &self.device)?;
+        let hidden = self.model.forward(&input_ids, &type_ids, Some(&mask))?;
+        let mut all: Vec<Vec<Vec<f32>>> = hidden.to_vec3()?;
+        for ((_, enc), row) in batch.iter().zip(all.iter_mut()) {
+            row.truncate(enc.len());
+        }
+        Ok(all)
     }
 }
 
