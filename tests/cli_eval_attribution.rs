@@ -25,10 +25,12 @@ fn fixture(part: &str) -> std::path::PathBuf {
     root().join("tests/fixtures/brat").join(part)
 }
 
-#[test]
-fn json_scores_match_the_hand_computed_figures() {
+/// `eval-attribution --json` on the fixtures with `extra` options, parsed.
+fn json_scores(extra: &[&str]) -> serde_json::Value {
     let out = stanceline()
-        .args(["eval-attribution", "--spans", "rules", "--json", "--text"])
+        .arg("eval-attribution")
+        .args(extra)
+        .args(["--json", "--text"])
         .arg(fixture("text"))
         .arg("--ann")
         .arg(fixture("ann"))
@@ -37,7 +39,12 @@ fn json_scores_match_the_hand_computed_figures() {
         .get_output()
         .stdout
         .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[test]
+fn json_scores_match_the_hand_computed_figures() {
+    let v = json_scores(&["--spans", "rules"]);
     let f = |kind: &str, mode: &str, key: &str| v[kind][mode][key].as_f64().unwrap();
     let cases = [
         ("cue", "exact", 1.0),
@@ -105,17 +112,7 @@ fn a_missing_folder_or_an_unpaired_annotation_is_an_error() {
 fn the_shipped_tagger_uses_the_encoder_or_says_how_to_get_it() {
     let model = root().join(stanceline::encoder::DEFAULT_MODEL_DIR);
     if stanceline::encoder::model_present(&model) {
-        let out = stanceline()
-            .args(["eval-attribution", "--json", "--text"])
-            .arg(fixture("text"))
-            .arg("--ann")
-            .arg(fixture("ann"))
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let v = json_scores(&[]);
         for kind in ["cue", "source"] {
             let f1 = v[kind]["overlap"]["f1"].as_f64().unwrap();
             assert!((f1 - 1.0).abs() < 1e-9, "{kind} overlap F1 {f1}");

@@ -172,9 +172,9 @@ impl CandleEncoder {
         self.pool.current_num_threads()
     }
 
-    /// One forward pass over encodings of similar length: pad to the longest, run BERT,
-    /// mean-pool over the mask, normalise.
-    fn embed_batch(&self, batch: &[(usize, Encoding)]) -> Result<Vec<Vec<f32>>, EncoderError> {
+    /// One forward pass over encodings of similar length, padded to the longest: the last
+    /// kept layer's states (rows × width × dim) and the attention mask (rows × width).
+    fn run_batch(&self, batch: &[(usize, Encoding)]) -> candle_core::Result<(Tensor, Tensor)> {
         let rows = batch.len();
         let width = batch.iter().map(|(_, e)| e.len()).max().unwrap_or(0);
         let mut ids = Vec::with_capacity(rows * width);
@@ -186,21 +186,21 @@ impl CandleEncoder {
             mask.extend_from_slice(enc.get_attention_mask());
             mask.extend(std::iter::repeat_n(0, pad));
         }
-        self.forward(ids, mask, rows, width)
-            .map_err(|e| EncoderError::Inference(e.to_string()))
-    }
-
-    fn forward(
-        &self,
-        ids: Vec<u32>,
-        mask: Vec<u32>,
-        rows: usize,
-        width: usize,
-    ) -> candle_core::Result<Vec<Vec<f32>>> {
         let input_ids = Tensor::from_vec(ids, (rows, width), &self.device)?;
         let type_ids = input_ids.zeros_like()?;
         let mask = Tensor::from_vec(mask, (rows, width), &self.device)?;
         let hidden = self.model.forward(&input_ids, &type_ids, Some(&mask))?;
+        Ok((hidden, mask))
+    }
+
+    /// One batch's sentence vectors: mean-pooled over the mask, normalised.
+    fn embed_batch(&self, batch: &[(usize, Encoding)]) -> Result<Vec<Vec<f32>>, EncoderError> {
+        self.pool_batch(batch)
+            .map_err(|e| EncoderError::Inference(e.to_string()))
+    }
+
+    fn pool_batch(&self, batch: &[(usize, Encoding)]) -> candle_core::Result<Vec<Vec<f32>>> {
+        let (hidden, mask) = self.run_batch(batch)?;
         // Mean over real tokens only: padded positions get weight 0.
         let weights = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
         let summed = hidden.broadcast_mul(&weights)?.sum(1)?;
@@ -279,21 +279,7 @@ impl CandleEncoder {
 
     /// The last kept layer's states of one batch: rows × real word pieces × dim.
     fn hidden_batch(&self, batch: &[(usize, Encoding)]) -> candle_core::Result<Vec<Vec<Vec<f32>>>> {
-        let rows = batch.len();
-        let width = batch.iter().map(|(_, e)| e.len()).max().unwrap_or(0);
-        let mut ids = Vec::with_capacity(rows * width);
-        let mut mask = Vec::with_capacity(rows * width);
-        for (_, enc) in batch {
-            let pad = width - enc.len();
-            ids.extend_from_slice(enc.get_ids());
-            ids.extend(std::iter::repeat_n(self.pad_id, pad));
-            mask.extend_from_slice(enc.get_attention_mask());
-            mask.extend(std::iter::repeat_n(0, pad));
-        }
-        let input_ids = Tensor::from_vec(ids, (rows, width), &self.device)?;
-        let type_ids = input_ids.zeros_like()?;
-        let mask = Tensor::from_vec(mask, (rows, width), &self.device)?;
-        let hidden = self.model.forward(&input_ids, &type_ids, Some(&mask))?;
+        let (hidden, _) = self.run_batch(batch)?;
         let mut all: Vec<Vec<Vec<f32>>> = hidden.to_vec3()?;
         for ((_, enc), row) in batch.iter().zip(all.iter_mut()) {
             row.truncate(enc.len());
