@@ -132,3 +132,38 @@ fn the_shipped_tagger_uses_the_encoder_or_says_how_to_get_it() {
         .code(2)
         .stderr(contains("scripts/fetch-model"));
 }
+
+/// `train-attribution --no-states` needs no encoder, and `eval-attribution` then runs the
+/// model it wrote without one either (a missing encoder folder is never looked at).
+#[test]
+fn a_words_only_model_trains_and_scores_without_the_encoder() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("tagger.bin.gz");
+    stanceline()
+        .args([
+            "train-attribution",
+            "--no-states",
+            "--epochs",
+            "2",
+            "--text",
+        ])
+        .arg(fixture("text"))
+        .arg("--ann")
+        .arg(fixture("ann"))
+        .arg("-o")
+        .arg(&model)
+        .assert()
+        .success()
+        .stderr(contains("no encoder states"));
+    let no_encoder = dir.path().join("no-encoder-here");
+    let v = json_scores(&[
+        "--tagger",
+        model.to_str().unwrap(),
+        "--model-dir",
+        no_encoder.to_str().unwrap(),
+    ]);
+    assert_eq!(v["files"], 1);
+    // Trained on this very text, the model finds its cue again.
+    let f1 = v["cue"]["overlap"]["f1"].as_f64().unwrap();
+    assert!(f1 > 0.99, "cue overlap F1 {f1}");
+}

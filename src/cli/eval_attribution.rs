@@ -20,12 +20,8 @@ use super::output;
 /// Arguments of `eval-attribution`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Folder of article texts (`NAME.txt`).
-    #[arg(long, value_name = "DIR")]
-    text: PathBuf,
-    /// Folder of brat annotations (`NAME.ann` or `NAME_ANNOTATOR.ann`).
-    #[arg(long, value_name = "DIR")]
-    ann: PathBuf,
+    #[command(flatten)]
+    dirs: super::brat_dirs::BratDirs,
     /// Print the scores as JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -59,13 +55,7 @@ enum Spans {
 
 /// Reads, predicts and scores; unreadable or malformed input is an error (exit 2).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let docs = brat::read_dir(&args.text, &args.ann).context("cannot read the brat folders")?;
-    anyhow::ensure!(
-        !docs.is_empty(),
-        "no annotated texts: {} has no .ann file matching a .txt in {}",
-        args.ann.display(),
-        args.text.display()
-    );
+    let docs = args.dirs.read()?;
     let topic = super::annotate::load_topic(args.topic.as_deref())?;
     let spans = args.spans.unwrap_or_else(|| {
         if args.tagger.exists() {

@@ -3,6 +3,7 @@
 
 mod aggregate;
 mod annotate;
+mod brat_dirs;
 mod compare;
 mod embed;
 mod eval;

@@ -9,17 +9,13 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use stanceline::attribute::tagger::{self, Example, Piece, Role, StatesSpec};
-use stanceline::eval::brat::{self, BratSpan};
+use stanceline::eval::brat::BratSpan;
 
 /// Arguments of `train-attribution`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Folder of article texts (`NAME.txt`).
-    #[arg(long, value_name = "DIR")]
-    text: PathBuf,
-    /// Folder of brat annotations (`NAME.ann` or `NAME_ANNOTATOR.ann`).
-    #[arg(long, value_name = "DIR")]
-    ann: PathBuf,
+    #[command(flatten)]
+    dirs: super::brat_dirs::BratDirs,
     /// Passes over the data.
     #[arg(long, default_value_t = 8)]
     epochs: usize,
@@ -39,12 +35,7 @@ pub struct Args {
 
 /// Reads the annotations, trains, writes the model.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let docs = brat::read_dir(&args.text, &args.ann).context("cannot read the brat folders")?;
-    anyhow::ensure!(
-        !docs.is_empty(),
-        "no annotated texts in {}",
-        args.ann.display()
-    );
+    let docs = args.dirs.read()?;
     let spec = (!args.no_states).then_some(StatesSpec {
         layers: args.layers,
         ..StatesSpec::DEFAULT
