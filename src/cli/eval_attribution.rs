@@ -82,11 +82,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // A model that reads encoder states gets them for every text first; the encoder runs
     // its own thread pool, the tagging below runs on rayon's.
     let states = match tagger.as_ref().and_then(Tagger::states) {
-        Some(spec) => {
-            let enc = args.encoder.load(spec)?;
-            let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
-            super::token_states::compute(&enc, &texts)?
-        }
+        Some(spec) => args.encoder.states_of(spec, &docs)?,
         None => Vec::new(),
     };
     let preds: Vec<Vec<PredAttribution>> = docs
